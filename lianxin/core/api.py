@@ -1,0 +1,122 @@
+"""API plumbing shared by every router: authentication, the one error shape, the token endpoint."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import Field
+
+from .tokens import api_token_create, api_token_user
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer lx_…` for integrations."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The logged-in browser session, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key):
+        if request.user.is_authenticated:
+            return request.user
+        return None
+
+
+class FieldError(Schema):
+    path: str
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    errors: list[FieldError] = []
+
+
+def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def install_error_handlers(api) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request, exc: NinjaValidationError):
+        errors = [
+            {"path": ".".join(str(part) for part in err.get("loc", [])), "message": str(err.get("msg", ""))}
+            for err in exc.errors
+        ]
+        return api.create_response(
+            request, error_body("invalid", _("输入有误,请检查标出的字段。"), errors), status=422
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def _domain_validation(request, exc: DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"path": f"body.{field}", "message": message}
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [{"path": "body", "message": message} for message in exc.messages]
+        return api.create_response(
+            request, error_body("invalid", _("输入有误,请检查标出的字段。"), errors), status=422
+        )
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return api.create_response(request, error_body("not_found", _("未找到。")), status=404)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return api.create_response(
+            request, error_body("unauthenticated", _("请先登录或提供有效的令牌。")), status=401
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request, exc):
+        return api.create_response(
+            request, error_body("forbidden", str(exc) or _("您没有执行该操作的权限。")), status=403
+        )
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1, max_length=150, description="用户名或手机号")
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+    user_id: int
+    name: str
+
+
+@router.post(
+    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, summary="Obtain a token"
+)
+def token_create(request, payload: TokenIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        return 401, error_body("bad_credentials", _("用户名(或手机号)或密码不正确。"))
+    return 200, {"token": api_token_create(user=user), "user_id": user.pk, "name": user.display_name}

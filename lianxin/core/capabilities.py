@@ -1,0 +1,55 @@
+"""Capability codes and the roles shipped with Lianxin.
+
+A role is a named set of capability codes. A user holds a role on an organization unit, and the
+capabilities it grants cover that unit's whole subtree. The roles below are loaded by a data
+migration; administrators may change them or add their own in the admin.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ORG_VIEW = "org.view"
+ORG_MANAGE = "org.manage"
+MEMBERS_VIEW = "members.view"
+MEMBERS_VIEW_PERSONAL = "members.view_personal"
+MEMBERS_MANAGE = "members.manage"
+MEMBERS_IMPORT = "members.import"
+MEMBERS_EXPORT = "members.export"
+CALENDAR_MANAGE = "core.calendar_manage"
+ROLES_MANAGE = "core.roles_manage"
+AUDIT_VIEW = "core.audit_view"
+
+CAPABILITIES = {
+    ORG_VIEW: _("查看组织架构、阵地与覆盖情况"),
+    ORG_MANAGE: _("维护组织架构、工会组织、阵地与联络员"),
+    MEMBERS_VIEW: _("查看会员名册(脱敏)"),
+    MEMBERS_VIEW_PERSONAL: _("查看会员完整身份证号和手机号(留痕)"),
+    MEMBERS_MANAGE: _("登记、修改、调转会员"),
+    MEMBERS_IMPORT: _("从 Excel 导入会员"),
+    MEMBERS_EXPORT: _("导出会员名册"),
+    CALENDAR_MANAGE: _("维护法定节假日与调休"),
+    ROLES_MANAGE: _("分配角色"),
+    AUDIT_VIEW: _("查看操作日志和个人信息访问日志"),
+}
+
+_CADRE = [
+    ORG_VIEW,
+    ORG_MANAGE,
+    MEMBERS_VIEW,
+    MEMBERS_VIEW_PERSONAL,
+    MEMBERS_MANAGE,
+    MEMBERS_IMPORT,
+    MEMBERS_EXPORT,
+]
+
+# code -> (Chinese name, capabilities, description)
+DEFAULT_ROLES = {
+    "worker": ("职工", [], "只能看到本人的记录"),
+    "liaison": ("群众工作联络员", [ORG_VIEW, MEMBERS_VIEW], "班组的联络员:第一时间知情、报告、督促"),
+    "cadre": ("工会干部", _CADRE, "本单位及下属单位的工会工作"),
+    "chairman": ("工会主席", [*_CADRE, AUDIT_VIEW], "对本单位工会工作负总责"),
+    "handler": ("承办部门经办人", [ORG_VIEW], "办理转交本部门的事项"),
+    "leader": ("党政领导", [ORG_VIEW, MEMBERS_VIEW], "阅看本单位的情况,结对帮扶"),
+    "representative": ("职工代表", [ORG_VIEW], "提出提案、参加巡视"),
+    "supervisor": ("督查人员", [ORG_VIEW, MEMBERS_VIEW, AUDIT_VIEW], "监督时限和帮扶资金使用"),
+    "administrator": ("系统管理员", list(CAPABILITIES), "维护系统、角色和节假日"),
+}

@@ -1,0 +1,31 @@
+"""Navigation by role, and the warning about a year whose holidays are missing."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import capabilities as caps
+from .permissions import capabilities_of
+from .workdays import missing_years, years_to_check
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    held = capabilities_of(user)
+    items = [(_("首页"), reverse("core:home"), "home")]
+    if caps.ORG_VIEW in held:
+        items.append((_("组织架构"), reverse("org:tree"), "org"))
+    if caps.MEMBERS_VIEW in held:
+        items.append((_("会员名册"), reverse("members:list"), "members"))
+    if caps.MEMBERS_IMPORT in held:
+        items.append((_("导入"), reverse("members:import"), "import"))
+    if hasattr(user, "member") and user.member is not None:
+        items.append((_("我的信息"), reverse("members:detail", args=[user.member.pk]), "me"))
+    context = {"nav_items": items, "user_capabilities": held}
+    if held:  # cadres and staff see the calendar warning; workers need not
+        context["calendar_missing_years"] = missing_years(*years_to_check())
+        context["can_manage_calendar"] = caps.CALENDAR_MANAGE in held
+    return context

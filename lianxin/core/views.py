@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from lianxin.org.selectors import unit_coverage, unit_roots
+
+from . import capabilities as caps
+from .permissions import capabilities_of, role_codes_of
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名(或手机号)或密码不正确。"),
+        "inactive": _("该账号已停用。"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("用户名或手机号")
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "class": "form-control"})
+        self.fields["password"].widget.attrs.update({"class": "form-control"})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    held = capabilities_of(request.user)
+    context: dict = {"roles": role_codes_of(request.user)}
+    if caps.ORG_VIEW in held:
+        roots = unit_roots(fetched_by=request.user)
+        context["roots"] = [(root, unit_coverage(unit=root)) for root in roots[:3]]
+    return render(request, "core/home.html", context)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,207 @@
+"""Writes to the member registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+from lianxin.core import crypto
+from lianxin.core.audit import access_log, audit_log, target_of
+from lianxin.core.capabilities import MEMBERS_MANAGE, MEMBERS_VIEW_PERSONAL
+from lianxin.core.permissions import has_unit_permission
+from lianxin.core.text import mask_id_number, mask_phone, name_pinyin, to_simplified
+
+from .models import EmploymentType, Gender, Member, MemberStatus, MemberTransfer
+
+_PHONE = re.compile(r"^1\d{10}$")
+
+
+def id_number_clean(value: str) -> str:
+    """The resident ID number, compacted and checked (GB 11643); a ValidationError says why not."""
+    number = ric.compact(value or "").upper()
+    try:
+        ric.validate(number)
+    except stdnum_errors.InvalidLength:
+        raise ValidationError(_("身份证号应为18位。"), code="id_length") from None
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError(_("身份证号校验位不正确。"), code="id_checksum") from None
+    except stdnum_errors.InvalidComponent:
+        raise ValidationError(_("身份证号中的出生日期或地区码无效。"), code="id_component") from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(_("身份证号格式不正确。"), code="id_format") from None
+    return number
+
+
+def id_number_facts(number: str) -> tuple[dt.date, str]:
+    """Birth date and gender read from a valid ID number."""
+    gender = Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
+    return ric.get_birth_date(number), gender
+
+
+def phone_clean(value: str) -> str:
+    phone = re.sub(r"[\s-]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not _PHONE.match(phone):
+        raise ValidationError(_("手机号应为以1开头的11位数字。"), code="phone")
+    return phone
+
+
+def member_personal_fields(*, id_number: str = "", phone: str = "") -> dict:
+    """The stored forms (cipher, digest, mask) of already-cleaned personal values."""
+    fields: dict = {}
+    if id_number:
+        fields |= {
+            "id_number_cipher": crypto.encrypt(id_number),
+            "id_number_digest": crypto.digest(id_number),
+            "id_number_masked": mask_id_number(id_number),
+        }
+    if phone:
+        fields |= {
+            "phone_cipher": crypto.encrypt(phone),
+            "phone_masked": mask_phone(phone),
+            "phone_tail": phone[-4:],
+        }
+    return fields
+
+
+def member_build(
+    *,
+    unit,
+    member_no: str,
+    name: str,
+    id_number: str = "",
+    phone: str = "",
+    gender: str = "",
+    birth_date: dt.date | None = None,
+    job: str = "",
+    employment_type: str = EmploymentType.FORMAL,
+    joined_on: dt.date | None = None,
+    status: str = MemberStatus.ACTIVE,
+) -> Member:
+    """An unsaved member from already-cleaned values (shared by the form, the API and the import)."""
+    name = to_simplified(name.strip()) if name else name
+    full, initials = name_pinyin(name)
+    if id_number:
+        id_birth, id_gender = id_number_facts(id_number)
+        birth_date = birth_date or id_birth
+        gender = gender or id_gender
+    return Member(
+        unit=unit,
+        member_no=member_no.strip(),
+        name=name,
+        name_pinyin=full,
+        name_initials=initials,
+        gender=gender or Gender.MALE,
+        birth_date=birth_date,
+        job=job.strip(),
+        employment_type=employment_type,
+        joined_on=joined_on,
+        status=status,
+        **member_personal_fields(id_number=id_number, phone=phone),
+    )
+
+
+def _require(user, unit, code: str = MEMBERS_MANAGE) -> None:
+    if user is not None and not has_unit_permission(user, unit, code):
+        raise PermissionDenied(_("您没有维护该单位会员的权限。"))
+
+
+@transaction.atomic
+def member_create(
+    *, created_by, unit, member_no: str, name: str, id_number: str = "", phone: str = "", **fields
+) -> Member:
+    _require(created_by, unit)
+    errors = {}
+    if id_number:
+        try:
+            id_number = id_number_clean(id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+        else:
+            if Member.objects.filter(id_number_digest=crypto.digest(id_number)).exists():
+                errors["id_number"] = [_("该身份证号已登记为会员。")]
+    if phone:
+        try:
+            phone = phone_clean(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if Member.objects.filter(member_no=member_no.strip()).exists():
+        errors["member_no"] = [_("会员号 %(no)s 已存在。") % {"no": member_no}]
+    if errors:
+        raise ValidationError(errors)
+    member = member_build(
+        unit=unit, member_no=member_no, name=name, id_number=id_number, phone=phone, **fields
+    )
+    member.full_clean(exclude=["unit", "user"])
+    member.save()
+    audit_log(code="members.member.created", actor=created_by, target=member, unit=unit)
+    return member
+
+
+@transaction.atomic
+def member_transfer(
+    *, member: Member, to_unit, transferred_by, reason: str = "", on: dt.date | None = None
+) -> Member:
+    """Move a member to another unit; the transfer is recorded and the history kept."""
+    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    _require(transferred_by, member.unit)
+    _require(transferred_by, to_unit)
+    if member.unit_id == to_unit.pk:
+        raise ValidationError({"to_unit": _("调入单位与当前单位相同。")})
+    from_unit = member.unit
+    MemberTransfer.objects.create(
+        member=member,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        transferred_on=on or timezone.localdate(),
+        reason=reason,
+        recorded_by=transferred_by,
+    )
+    member.unit = to_unit
+    member.save(update_fields=["unit"])
+    audit_log(
+        code="members.member.transferred",
+        actor=transferred_by,
+        target=member,
+        unit=to_unit,
+        from_unit=from_unit.pk,
+        to_unit=to_unit.pk,
+        reason=reason,
+    )
+    return member
+
+
+@transaction.atomic
+def member_leave(*, member: Member, left_by, on: dt.date | None = None, reason: str = "") -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require(left_by, member.unit)
+    member.status = MemberStatus.LEFT
+    member.left_on = on or timezone.localdate()
+    member.save(update_fields=["status", "left_on"])
+    audit_log(code="members.member.left", actor=left_by, target=member, unit=member.unit, reason=reason)
+    return member
+
+
+def member_reveal_personal(*, member: Member, revealed_by, request=None) -> dict[str, str]:
+    """The clear ID number and phone of a member, for a user allowed to see them; the look is logged."""
+    if not has_unit_permission(revealed_by, member.unit, MEMBERS_VIEW_PERSONAL):
+        raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+    access_log(
+        user=revealed_by,
+        action="view",
+        subject=target_of(member),
+        fields=["id_number", "phone"],
+        request=request,
+    )
+    return {
+        "id_number": crypto.decrypt(member.id_number_cipher),
+        "phone": crypto.decrypt(member.phone_cipher),
+    }
