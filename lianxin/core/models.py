@@ -115,6 +115,9 @@ class AccessLog(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.subject}"
+
 
 class CalendarYear(models.Model):
     """A year whose statutory holidays and make-up working days are known."""
@@ -204,3 +207,6 @@ class ImportBatch(models.Model):
                 name="core_importbatch_status_valid",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

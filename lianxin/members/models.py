@@ -110,3 +110,6 @@ class MemberTransfer(models.Model):
         verbose_name = _("会员调转")
         verbose_name_plural = _("会员调转")
         ordering = ["-transferred_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_unit} → {self.to_unit}"

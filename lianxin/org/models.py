@@ -160,6 +160,9 @@ class PostChecklistItem(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.post} · {self.get_item_display()}"
+
 
 class Liaison(models.Model):
     """A member named as the mass-work liaison of a team; one active liaison per team."""
