@@ -81,3 +81,12 @@ def personas(company) -> Personas:
     administrator = UserFactory(username="administrator", full_name="周管理", is_staff=True)
     grant(administrator, company.group, "administrator")
     return Personas(worker, liaison, cadre, parent_cadre, outsider, administrator)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Tests share one cache server under CI; each starts from an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
