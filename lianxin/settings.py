@@ -213,7 +213,7 @@ AXES_COOLOFF_TIME = env_int("LIANXIN_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 # would lock out a whole workshop after one person's typos.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "lianxin.core.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 
 # --- Language and time ----------------------------------------------------------------------

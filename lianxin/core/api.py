@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -46,6 +48,10 @@ class ErrorOut(Schema):
     code: str
     message: str
     errors: list[FieldError] = []
+
+
+# Every authenticated operation may answer with these, all in the one error shape.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
@@ -95,10 +101,27 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
+        if exc.status_code == 400:  # an unreadable body is bad input like any other
+            errors = [{"path": "body", "message": str(exc)}]
+            return api.create_response(
+                request, error_body("invalid", _("请求内容无法解析。"), errors), status=422
+            )
         return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
 
 
 router = Router(tags=["auth"])
+
+
+def _settle_form_data(request: HttpRequest) -> None:
+    """Make request.POST readable whatever Content-Type the client claimed.
+
+    The lock-out records a failed login from request.POST; a body that claims to be multipart but is
+    not would make it raise, and a failure that is not recorded would escape the lock-out.
+    """
+    try:
+        request.POST  # noqa: B018
+    except MultiPartParserError:
+        request._post, request._files = QueryDict(), MultiValueDict()
 
 
 class TokenIn(Schema):
@@ -113,10 +136,14 @@ class TokenOut(Schema):
 
 
 @router.post(
-    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, summary="Obtain a token"
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Obtain a token",
 )
 def token_create(request, payload: TokenIn):
+    _settle_form_data(request)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        return 401, error_body("bad_credentials", _("用户名(或手机号)或密码不正确。"))
-    return 200, {"token": api_token_create(user=user), "user_id": user.pk, "name": user.display_name}
+        return Status(401, error_body("bad_credentials", _("用户名(或手机号)或密码不正确。")))
+    return Status(200, {"token": api_token_create(user=user), "user_id": user.pk, "name": user.display_name})

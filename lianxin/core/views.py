@@ -53,3 +53,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 in the API's error shape under /api/, a Chinese page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"code": "not_found", "message": str(_("未找到。")), "errors": []}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """What django-axes answers once an account is locked: JSON for the API, a page for people."""
+    message = _("登录失败次数过多,账号已暂时锁定。请稍后再试,或联系系统管理员。")
+    if _wants_json(request):
+        return JsonResponse({"code": "locked_out", "message": str(message), "errors": []}, status=429)
+    return render(request, "core/locked_out.html", status=429)

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import datetime as dt
 
 from django.http import HttpRequest
@@ -8,7 +6,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from lianxin.core.api import ErrorOut
+from lianxin.core.api import ERRORS
 from lianxin.org.selectors import unit_get
 
 from . import imports, selectors
@@ -58,7 +56,7 @@ class ImportReportOut(Schema):
     errors: list[ImportErrorOut]
 
 
-@router.get("", response=list[MemberOut], summary="List members in scope")
+@router.get("", response={200: list[MemberOut], **ERRORS}, summary="List members in scope")
 @paginate(PageNumberPagination)
 def member_list(request: HttpRequest, filters: Query[MemberFilters]):
     unit = unit_get(fetched_by=request.user, unit_id=filters.unit) if filters.unit else None
@@ -71,21 +69,21 @@ def member_list(request: HttpRequest, filters: Query[MemberFilters]):
     )
 
 
-@router.get("/{member_id}", response={200: MemberOut, 404: ErrorOut}, summary="One member (masked)")
+@router.get("/{int:member_id}", response={200: MemberOut, **ERRORS}, summary="One member (masked)")
 def member_detail(request: HttpRequest, member_id: int):
     return selectors.member_get(fetched_by=request.user, member_id=member_id)
 
 
 @router.post(
     "/import",
-    response={200: ImportReportOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ImportReportOut, **ERRORS},
     summary="Import members from an Excel sheet",
 )
 def member_import(
     request: HttpRequest,
-    file: File[UploadedFile],
-    unit: Form[int] = Field(..., ge=1, description="导入到该单位及其下级"),
-    on_error: Form[imports.OnError] = Field(
+    file: UploadedFile = File(..., description="Excel(.xlsx)文件,第一行为列名"),
+    unit: int = Form(..., ge=1, description="导入到该单位及其下级"),
+    on_error: imports.OnError = Form(
         imports.OnError.REJECT_FILE,
         description="reject_file: 有错行则全部不导入;skip_bad_rows: 只导入无误的行",
     ),

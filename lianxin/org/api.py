@@ -1,11 +1,9 @@
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from lianxin.core.api import ErrorOut
+from lianxin.core.api import ERRORS
 
 from . import selectors
 from .models import UnitLevel
@@ -67,7 +65,7 @@ def _with_parent_ids(units):
     return units
 
 
-@router.get("/units", response=list[UnitOut], summary="List units in scope")
+@router.get("/units", response={200: list[UnitOut], **ERRORS}, summary="List units in scope")
 @paginate(PageNumberPagination)
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]):
     parent = selectors.unit_get(fetched_by=request.user, unit_id=filters.parent) if filters.parent else None
@@ -90,14 +88,14 @@ class _LazyParents:
         return _with_parent_ids(self.queryset[item])
 
 
-@router.get("/units/{unit_id}", response={200: UnitOut, 404: ErrorOut}, summary="One unit")
+@router.get("/units/{int:unit_id}", response={200: UnitOut, **ERRORS}, summary="One unit")
 def unit_detail(request: HttpRequest, unit_id: int):
     unit = selectors.unit_get(fetched_by=request.user, unit_id=unit_id)
     return _with_parent_ids([unit])[0]
 
 
 @router.get(
-    "/units/{unit_id}/coverage", response={200: CoverageOut, 404: ErrorOut}, summary="Coverage of a subtree"
+    "/units/{int:unit_id}/coverage", response={200: CoverageOut, **ERRORS}, summary="Coverage of a subtree"
 )
 def unit_coverage(request: HttpRequest, unit_id: int):
     unit = selectors.unit_get(fetched_by=request.user, unit_id=unit_id)

@@ -1,0 +1,26 @@
+"""Schemathesis drives every API operation from the OpenAPI spec and checks the answers against it:
+no 500, status codes and bodies as documented, whatever the input."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from lianxin.core.tokens import api_token_create
+from lianxin.members.tests.factories import make_member
+from lianxin.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def cadre_headers(personas, company):
+    make_member(company.unit, "刘洋")
+    make_member(company.sibling_team, "陈静")
+    return {"Authorization": f"Bearer {api_token_create(user=personas.cadre)}"}
+
+
+@pytest.mark.django_db(transaction=False)
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_spec(case, cadre_headers):
+    case.call_and_validate(headers=cadre_headers)
