@@ -14,9 +14,11 @@ administrator holds the administrator role on the group.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from lianxin.core.tests.factories import UserFactory, grant
 from lianxin.members.tests.factories import make_member
@@ -84,9 +86,23 @@ def personas(company) -> Personas:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs a second a persona; tests that check hashing itself set it back."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Tests share one cache server under CI; each starts from an empty one."""
     from django.core.cache import cache
 
     cache.clear()
     yield
+
+
+# Under CI the property-based tests run a fixed set of examples, so a run is repeatable; on a
+# developer's machine they keep exploring.
+settings_profile = "ci" if os.environ.get("CI") else "dev"
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(settings_profile)

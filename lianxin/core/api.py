@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import Field
 
@@ -37,6 +38,14 @@ class SessionAuth(APIKeyCookie):
         if request.user.is_authenticated:
             return request.user
         return None
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination with bounded inputs: a huge page number is a 422, never an overflow."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=200)
 
 
 class FieldError(Schema):

@@ -3,10 +3,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from lianxin.core.api import ERRORS
+from lianxin.core.api import ERRORS, Pagination
 from lianxin.org.selectors import unit_get
 
 from . import imports, selectors
@@ -57,7 +57,7 @@ class ImportReportOut(Schema):
 
 
 @router.get("", response={200: list[MemberOut], **ERRORS}, summary="List members in scope")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def member_list(request: HttpRequest, filters: Query[MemberFilters]):
     unit = unit_get(fetched_by=request.user, unit_id=filters.unit) if filters.unit else None
     return selectors.member_list(

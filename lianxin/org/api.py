@@ -1,9 +1,9 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from lianxin.core.api import ERRORS
+from lianxin.core.api import ERRORS, Pagination
 
 from . import selectors
 from .models import UnitLevel
@@ -66,7 +66,7 @@ def _with_parent_ids(units):
 
 
 @router.get("/units", response={200: list[UnitOut], **ERRORS}, summary="List units in scope")
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]):
     parent = selectors.unit_get(fetched_by=request.user, unit_id=filters.parent) if filters.parent else None
     units = selectors.unit_list(

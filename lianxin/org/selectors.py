@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from lianxin.core.capabilities import ORG_VIEW
-from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
+from lianxin.core.capabilities import ORG_MANAGE, ORG_VIEW
+from lianxin.core.models import ImportBatch
+from lianxin.core.permissions import get_object_in_scope, has_unit_permission, scope_paths, scope_q
+from lianxin.core.text import to_simplified
+from lianxin.members.models import Member, MemberStatus
+from lianxin.members.selectors import member_list
 
-from .models import POST_LEVELS, Liaison, Post, PostKind, SixHave, Unit, UnitLevel
+from .models import POST_LEVELS, Liaison, Post, PostKind, SixHave, UnionBody, Unit, UnitLevel
 
 SIX_HAVES_COUNT = len(SixHave.choices)
 
@@ -30,8 +34,64 @@ def unit_roots(*, fetched_by) -> list[Unit]:
     """The topmost units the user may see: the starting points of the tree browser."""
     paths = scope_paths(fetched_by, ORG_VIEW)
     if paths is None:
-        return list(Unit.objects.get_root_nodes())
-    return list(Unit.objects.filter(path__in=paths).order_by("path"))
+        return _with_markers(Unit.objects.filter(depth=1).order_by("path"))
+    if not paths:
+        return []
+    return _with_markers(Unit.objects.filter(path__in=paths).order_by("path"))
+
+
+_COUNT_CHUNK = 200
+
+
+def _member_totals(nodes: list[Unit]) -> list[int]:
+    """Active members in each node's subtree, one query per 200 nodes (one in practice)."""
+    totals: list[int] = []
+    for start in range(0, len(nodes), _COUNT_CHUNK):
+        chunk = nodes[start : start + _COUNT_CHUNK]
+        within = Q()
+        for node in chunk:
+            within |= Q(unit__path__startswith=node.path)
+        counts = Member.objects.filter(within, status=MemberStatus.ACTIVE).aggregate(
+            **{
+                f"n{i}": Count("pk", filter=Q(unit__path__startswith=node.path))
+                for i, node in enumerate(chunk)
+            }
+        )
+        totals.extend(counts[f"n{i}"] for i in range(len(chunk)))
+    return totals
+
+
+def _with_markers(units: QuerySet[Unit]) -> list[Unit]:
+    """Units with `has_room`, `has_station`, `has_liaison` (on the unit itself) and `member_total`
+    (active members in its whole subtree), in two queries."""
+    nodes = list(
+        units.annotate(
+            has_room=Exists(Post.objects.filter(unit=OuterRef("pk"), kind=PostKind.ROOM)),
+            has_station=Exists(Post.objects.filter(unit=OuterRef("pk"), kind=PostKind.STATION)),
+            has_liaison=Exists(Liaison.objects.filter(team=OuterRef("pk"), ended_on__isnull=True)),
+        )
+    )
+    for node, total in zip(nodes, _member_totals(nodes), strict=True):
+        node.member_total = total
+    return nodes
+
+
+def unit_search(*, fetched_by, q: str, limit: int = 50) -> tuple[list[Unit], int]:
+    """Units in scope whose name, short name or code matches `q`, each with `parent_name` set.
+
+    Traditional characters are accepted. Returns (first `limit` matches, number of matches).
+    """
+    text = to_simplified(q.strip())
+    if not text:
+        return [], 0
+    matches = unit_list(fetched_by=fetched_by, q=text)
+    total = matches.count()
+    units = list(matches[:limit])
+    parent_paths = {u.path[: -u.steplen] for u in units if u.depth > 1}
+    names = dict(Unit.objects.filter(path__in=parent_paths).values_list("path", "name"))
+    for unit in units:
+        unit.parent_name = names.get(unit.path[: -unit.steplen], "")
+    return units, total
 
 
 def unit_get(*, fetched_by, unit_id) -> Unit:
@@ -39,9 +99,11 @@ def unit_get(*, fetched_by, unit_id) -> Unit:
 
 
 def unit_children(*, fetched_by, unit: Unit) -> list[Unit]:
-    """Children with a flag telling whether each has children of its own (for lazy loading)."""
-    children = unit_list(fetched_by=fetched_by, parent=unit)
-    return list(children.annotate(member_total=Count("members", filter=Q(members__status="active"))))
+    """Children for the tree browser, each with its markers (see `_with_markers`).
+
+    `numchild` tells whether a child has children of its own, for lazy loading.
+    """
+    return _with_markers(unit_list(fetched_by=fetched_by, parent=unit))
 
 
 def unit_ancestors(*, fetched_by, unit: Unit) -> list[Unit]:
@@ -164,3 +226,145 @@ def unit_coverage(*, unit: Unit) -> Coverage:
         if not ok:
             cov.vetoed.append(candidate)
     return cov
+
+
+# --- The unit page ---------------------------------------------------------------------------------
+
+
+def unit_can_manage(*, user, unit: Unit) -> bool:
+    return has_unit_permission(user, unit, ORG_MANAGE)
+
+
+def _with_six_haves(posts: list[Post]) -> list[Post]:
+    """Give each post `six_haves`: (code, label, checklist row or None) for all six, in order."""
+    for post in posts:
+        by_item = {row.item: row for row in post.checklist.all()}
+        post.six_haves = [(code, label, by_item.get(code)) for code, label in SixHave.choices]
+        post.six_haves_done = len(by_item)
+    return posts
+
+
+def subtree_posts(*, unit: Unit) -> QuerySet[Post]:
+    """Rooms and stations on the unit and on every unit under it, top of the tree first."""
+    return (
+        Post.objects.filter(unit__path__startswith=unit.path)
+        .select_related("unit", "leader")
+        .prefetch_related("checklist")
+        .order_by("unit__path", "kind", "id")
+    )
+
+
+def posts_with_six_haves(posts) -> list[Post]:
+    """Evaluate a (sliced) post queryset and attach the six-haves checklist of each post."""
+    return _with_six_haves(list(posts))
+
+
+def teams_without_liaison(*, unit: Unit) -> QuerySet[Unit]:
+    active = Liaison.objects.filter(team=OuterRef("pk"), ended_on__isnull=True)
+    return (
+        Unit.objects.filter(path__startswith=unit.path, level=UnitLevel.TEAM, is_active=True)
+        .exclude(Exists(active))
+        .order_by("path")
+    )
+
+
+def union_body_of(*, unit: Unit) -> UnionBody | None:
+    return (
+        UnionBody.objects.filter(unit=unit)
+        .select_related("chairman")
+        .prefetch_related("vice_chairmen", "staff")
+        .first()
+    )
+
+
+def subtree_member_total(*, unit: Unit) -> int:
+    return Member.objects.filter(unit__path__startswith=unit.path, status=MemberStatus.ACTIVE).count()
+
+
+@dataclass
+class UnitOverview:
+    """Everything the unit page shows, read in a fixed number of queries."""
+
+    unit: Unit
+    can_manage: bool
+    ancestors: list[Unit]
+    union_body: UnionBody | None
+    member_total: int
+    posts: list[Post]
+    posts_total: int
+    liaisons: list[Liaison]
+    liaisons_total: int
+    teams_without_liaison: list[Unit]
+    teams_without_liaison_total: int
+    children: list[Unit]
+    coverage: Coverage
+
+
+def unit_overview(*, fetched_by, unit: Unit, limit: int = 20) -> UnitOverview:
+    """The unit page of a unit already fetched through `unit_get`; lists are capped at `limit`."""
+    posts = subtree_posts(unit=unit)
+    liaisons = unit_liaisons(unit=unit)
+    missing = teams_without_liaison(unit=unit)
+    return UnitOverview(
+        unit=unit,
+        can_manage=unit_can_manage(user=fetched_by, unit=unit),
+        ancestors=unit_ancestors(fetched_by=fetched_by, unit=unit),
+        union_body=union_body_of(unit=unit),
+        member_total=subtree_member_total(unit=unit),
+        posts=posts_with_six_haves(posts[:limit]),
+        posts_total=posts.count(),
+        liaisons=list(liaisons[:limit]),
+        liaisons_total=liaisons.count(),
+        teams_without_liaison=list(missing[:limit]),
+        teams_without_liaison_total=missing.count(),
+        children=unit_children(fetched_by=fetched_by, unit=unit),
+        coverage=unit_coverage(unit=unit),
+    )
+
+
+def post_get(*, fetched_by, post_id) -> Post:
+    posts = Post.objects.filter(scope_q(fetched_by, ORG_VIEW, path_field="unit__path")).select_related("unit")
+    return get_object_in_scope(posts, pk=post_id)
+
+
+def liaison_get(*, fetched_by, liaison_id) -> Liaison:
+    liaisons = Liaison.objects.filter(scope_q(fetched_by, ORG_VIEW, path_field="team__path")).select_related(
+        "team", "member"
+    )
+    return get_object_in_scope(liaisons, pk=liaison_id)
+
+
+def liaison_candidates(*, fetched_by, team: Unit, q: str) -> QuerySet:
+    """Active members of the team's section (its parent's subtree) matching `q`, as the user may see them."""
+    base = Unit.objects.get(path=team.path[: -team.steplen]) if team.depth > 1 else team
+    return member_list(fetched_by=fetched_by, unit=base, q=q, status=MemberStatus.ACTIVE)
+
+
+def members_matching(*, fetched_by, unit: Unit, q: str) -> QuerySet:
+    """Active members in the unit's subtree matching `q` (number, name, pinyin), as the user may see them."""
+    return member_list(fetched_by=fetched_by, unit=unit, q=q, status=MemberStatus.ACTIVE)
+
+
+def unit_by_code(*, fetched_by, code: str) -> Unit | None:
+    return Unit.objects.filter(scope_q(fetched_by, ORG_VIEW), code=code.strip()).first()
+
+
+def units_managed_roots(*, fetched_by) -> list[Unit]:
+    """The topmost units the user may manage: where an import or a move may start."""
+    paths = scope_paths(fetched_by, ORG_MANAGE)
+    if paths is None:
+        return list(Unit.objects.filter(depth=1).order_by("path"))
+    return list(Unit.objects.filter(path__in=paths).order_by("path"))
+
+
+def unit_import_batch_get(*, fetched_by, batch_id) -> ImportBatch:
+    """A unit import the user uploaded; anybody else's answers 404."""
+    batches = ImportBatch.objects.filter(kind=ImportBatch.Kind.UNITS, created_by=fetched_by).select_related(
+        "scope_unit"
+    )
+    return get_object_in_scope(batches.defer("content"), pk=batch_id)
+
+
+def checklist_row(*, post: Post, item: str):
+    """The post's record of one of the six haves, or None when it is missing."""
+    return post.checklist.filter(item=item).first()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE
 from lianxin.core.permissions import has_unit_permission
+from lianxin.members.models import MemberStatus
 
 from .models import (
     POST_LEVELS,
@@ -35,11 +36,15 @@ def _require(user, unit: Unit) -> None:
 def unit_create(
     *, parent: Unit | None, name: str, code: str, level: str, short_name: str = "", created_by=None
 ) -> Unit:
+    fields = {"name": name.strip(), "code": code.strip(), "level": level, "short_name": short_name.strip()}
     if level not in UnitLevel.values:
         raise ValidationError({"level": _("未知的层级。")})
-    if Unit.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("单位编码 %(code)s 已存在。") % {"code": code}})
-    fields = {"name": name.strip(), "code": code.strip(), "level": level, "short_name": short_name.strip()}
+    if not fields["name"]:
+        raise ValidationError({"name": _("请填写单位名称。")})
+    if not fields["code"]:
+        raise ValidationError({"code": _("请填写单位编码。")})
+    if Unit.objects.filter(code=fields["code"]).exists():
+        raise ValidationError({"code": _("单位编码 %(code)s 已存在。") % {"code": fields["code"]}})
     if parent is None:
         if created_by is not None and not created_by.is_superuser:
             raise PermissionDenied(_("只有系统管理员可以建立顶层单位。"))
@@ -61,6 +66,8 @@ def unit_move(*, unit: Unit, new_parent: Unit, moved_by=None) -> Unit:
     if new_parent.path.startswith(unit.path):
         raise ValidationError({"parent": _("不能把单位移到它自己或它的下级之下。")})
     old_parent = Unit.objects.get_parent(unit)
+    if old_parent is not None and old_parent.pk == new_parent.pk:
+        raise ValidationError({"parent": _("该单位已经在 %(name)s 之下。") % {"name": new_parent.name}})
     Unit.objects.move(unit, new_parent, pos="last-child")
     unit.refresh_from_db()
     audit_log(
@@ -107,6 +114,9 @@ def post_create(
     established_on: dt.date | None = None,
 ) -> Post:
     _require(created_by, unit)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("请填写阵地名称。")})
     if kind not in PostKind.values:
         raise ValidationError({"kind": _("未知的阵地类型。")})
     if unit.level not in POST_LEVELS[kind]:
@@ -168,6 +178,8 @@ def liaison_appoint(*, team: Unit, member, appointed_by=None, appointed_on: dt.d
         raise ValidationError({"team": _("联络员只能设在班组。")})
     if not member.unit.path.startswith(Unit.objects.get_parent(team).path if team.depth > 1 else team.path):
         raise ValidationError({"member": _("联络员应是本班组或所在车间的会员。")})
+    if member.status != MemberStatus.ACTIVE:
+        raise ValidationError({"member": _("该会员已离会,不能担任联络员。")})
     day = appointed_on or timezone.localdate()
     previous = list(Liaison.objects.select_for_update().filter(team=team, ended_on__isnull=True))
     for old in previous:

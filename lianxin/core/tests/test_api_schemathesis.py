@@ -4,6 +4,7 @@ no 500, status codes and bodies as documented, whatever the input."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from lianxin.core.tokens import api_token_create
 from lianxin.members.tests.factories import make_member
@@ -23,4 +24,6 @@ def cadre_headers(personas, company):
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_spec(case, cadre_headers):
-    case.call_and_validate(headers=cadre_headers)
+    # A schema-valid request may still break a business rule (an upload that is no Excel file, a
+    # unit outside scope): those answer 422 or 404 by design, so "valid data must be accepted" is off.
+    case.call_and_validate(headers=cadre_headers, excluded_checks=[positive_data_acceptance])

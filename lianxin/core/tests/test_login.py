@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.hashers import identify_hasher
+from django.test import override_settings
 from django.urls import reverse
 
 from lianxin.core.tests.factories import UserFactory
@@ -31,8 +32,12 @@ def test_wrong_password_shows_a_chinese_message(client, wang):
     assert "用户名(或手机号)或密码不正确" in response.content.decode()
 
 
-def test_passwords_are_hashed_with_argon2(wang):
-    assert identify_hasher(wang.password).algorithm == "argon2"
+def test_passwords_are_hashed_with_argon2(db):
+    from lianxin import settings as project_settings
+
+    with override_settings(PASSWORD_HASHERS=project_settings.PASSWORD_HASHERS):
+        user = UserFactory(username="argon")
+        assert identify_hasher(user.password).algorithm == "argon2"
 
 
 def test_repeated_failures_lock_the_account_out(client, wang, settings):
