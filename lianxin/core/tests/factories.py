@@ -16,7 +16,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def grant(user: User, unit, role_code: str) -> RoleAssignment:
+    from lianxin.core.capabilities import DEFAULT_ROLES
     from lianxin.core.permissions import forget_scope
 
     forget_scope(user)
-    return RoleAssignment.objects.create(user=user, unit=unit, role=Role.objects.get(code=role_code))
+    # Transactional tests flush the roles the data migration loaded; bring the one needed back.
+    name, capabilities, description = DEFAULT_ROLES[role_code]
+    role, _created = Role.objects.get_or_create(
+        code=role_code,
+        defaults={"name": name, "capabilities": list(capabilities), "description": description},
+    )
+    return RoleAssignment.objects.create(user=user, unit=unit, role=role)
