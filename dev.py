@@ -72,8 +72,9 @@ def demo(args: list[str]) -> None:
     ensure_venv("")
     manage("migrate", "--no-input", "-v", "0")
     manage("demo_company", "--if-empty")
-    say("Lianxin is at http://127.0.0.1:8000/  (Ctrl+C stops it)")
-    manage("runserver", *(args or ["127.0.0.1:8000"]))
+    address = args[0] if args else "127.0.0.1:8000"
+    say(f"Lianxin is at http://{address}/  (Ctrl+C stops it)")
+    manage("runserver", address, *args[1:])
 
 
 def test(args: list[str]) -> None:

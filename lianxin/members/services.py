@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -20,12 +22,14 @@ from lianxin.core.text import mask_id_number, mask_phone, name_pinyin, to_simpli
 
 from .models import EmploymentType, Gender, Member, MemberStatus, MemberTransfer
 
-_PHONE = re.compile(r"^1\d{10}$")
+_PHONE = re.compile(r"1[0-9]{10}")
+_SEPARATORS = re.compile(r"[\s\-‐‑–—]")
 
 
 def id_number_clean(value: str) -> str:
     """The resident ID number, compacted and checked (GB 11643); a ValidationError says why not."""
-    number = ric.compact(value or "").upper()
+    # Full-width digits from a Chinese input method, spaces and hyphens from copying are accepted.
+    number = ric.compact(_SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))).upper()
     try:
         ric.validate(number)
     except stdnum_errors.InvalidLength:
@@ -40,16 +44,23 @@ def id_number_clean(value: str) -> str:
 
 
 def id_number_facts(number: str) -> tuple[dt.date, str]:
-    """Birth date and gender read from a valid ID number."""
+    """Birth date and gender read from an ID number already checked by `id_number_clean`."""
     gender = Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
-    return ric.get_birth_date(number), gender
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])), gender
+
+
+@lru_cache(maxsize=8192)
+def _name_forms(name: str) -> tuple[str, str, str]:
+    """(simplified name, full pinyin, initials); cached, as names repeat a lot in a large import."""
+    name = to_simplified(name.strip())
+    return (name, *name_pinyin(name))
 
 
 def phone_clean(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", value or "")
+    phone = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
     if phone.startswith("+86"):
         phone = phone[3:]
-    if not _PHONE.match(phone):
+    if not _PHONE.fullmatch(phone):
         raise ValidationError(_("手机号应为以1开头的11位数字。"), code="phone")
     return phone
 
@@ -87,8 +98,7 @@ def member_build(
     status: str = MemberStatus.ACTIVE,
 ) -> Member:
     """An unsaved member from already-cleaned values (shared by the form, the API and the import)."""
-    name = to_simplified(name.strip()) if name else name
-    full, initials = name_pinyin(name)
+    name, full, initials = _name_forms(name or "")
     if id_number:
         id_birth, id_gender = id_number_facts(id_number)
         birth_date = birth_date or id_birth
@@ -114,35 +124,119 @@ def _require(user, unit, code: str = MEMBERS_MANAGE) -> None:
         raise PermissionDenied(_("您没有维护该单位会员的权限。"))
 
 
-@transaction.atomic
-def member_create(
-    *, created_by, unit, member_no: str, name: str, id_number: str = "", phone: str = "", **fields
-) -> Member:
-    _require(created_by, unit)
-    errors = {}
+def _personal_errors(
+    *, id_number: str, phone: str, exclude_pk: int | None = None
+) -> tuple[str, str, dict[str, list[str]]]:
+    """Cleaned ID number and phone, and the errors (by field) found while cleaning them."""
+    errors: dict[str, list[str]] = {}
+    others = Member.objects.exclude(pk=exclude_pk) if exclude_pk else Member.objects.all()
     if id_number:
         try:
             id_number = id_number_clean(id_number)
         except ValidationError as exc:
             errors["id_number"] = exc.messages
         else:
-            if Member.objects.filter(id_number_digest=crypto.digest(id_number)).exists():
+            if others.filter(id_number_digest=crypto.digest(id_number)).exists():
                 errors["id_number"] = [_("该身份证号已登记为会员。")]
     if phone:
         try:
             phone = phone_clean(phone)
         except ValidationError as exc:
             errors["phone"] = exc.messages
-    if Member.objects.filter(member_no=member_no.strip()).exists():
+    return id_number, phone, errors
+
+
+def _member_no_taken(member_no: str, exclude_pk: int | None = None) -> bool:
+    others = Member.objects.exclude(pk=exclude_pk) if exclude_pk else Member.objects.all()
+    return others.filter(member_no=member_no.strip()).exists()
+
+
+def _save(member: Member, **kwargs) -> None:
+    """Save, turning a uniqueness race lost to a concurrent writer into a form error."""
+    try:
+        with transaction.atomic():
+            member.save(**kwargs)
+    except IntegrityError:
+        raise ValidationError(_("会员号或身份证号刚被他人登记,请核对后重试。")) from None
+
+
+@transaction.atomic
+def member_create(
+    *, created_by, unit, member_no: str, name: str, id_number: str = "", phone: str = "", **fields
+) -> Member:
+    _require(created_by, unit)
+    id_number, phone, errors = _personal_errors(id_number=id_number, phone=phone)
+    if _member_no_taken(member_no):
         errors["member_no"] = [_("会员号 %(no)s 已存在。") % {"no": member_no}]
     if errors:
         raise ValidationError(errors)
     member = member_build(
         unit=unit, member_no=member_no, name=name, id_number=id_number, phone=phone, **fields
     )
-    member.full_clean(exclude=["unit", "user"])
-    member.save()
+    member.full_clean(exclude=["unit", "user"], validate_unique=False)
+    _save(member)
     audit_log(code="members.member.created", actor=created_by, target=member, unit=unit)
+    return member
+
+
+# Fields `member_update` may change; the unit changes through `member_transfer`, the status through
+# `member_leave`.
+UPDATABLE_FIELDS = ("member_no", "name", "gender", "birth_date", "job", "employment_type", "joined_on")
+
+
+def _apply_changes(member: Member, changes: dict, id_number: str, phone: str) -> list[str]:
+    """Set changed values on `member`; the names of the stored fields that changed."""
+    changed: list[str] = []
+    if "name" in changes:
+        changes["name"], changes["name_pinyin"], changes["name_initials"] = _name_forms(changes["name"])
+    if "member_no" in changes:
+        changes["member_no"] = changes["member_no"].strip()
+    if id_number:
+        changes["birth_date"], changes["gender"] = id_number_facts(id_number)
+        changes |= member_personal_fields(id_number=id_number)
+        if changes["id_number_digest"] == member.id_number_digest:
+            changes = {k: v for k, v in changes.items() if not k.startswith("id_number_")}
+    if phone and crypto.decrypt(member.phone_cipher) != phone:
+        changes |= member_personal_fields(phone=phone)
+    for field, value in changes.items():
+        if getattr(member, field) != value:
+            setattr(member, field, value)
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def member_update(*, member: Member, updated_by, id_number: str = "", phone: str = "", **changes) -> Member:
+    """Change a member's basic fields; a blank ID number or phone keeps the stored one.
+
+    A new ID number also sets the birth date and gender it encodes. The change is audited (field
+    names only, never values) and simple-history keeps the old version.
+    """
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"member_update cannot change {sorted(unknown)}")
+    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    _require(updated_by, member.unit)
+    id_number, phone, errors = _personal_errors(id_number=id_number, phone=phone, exclude_pk=member.pk)
+    if changes.get("member_no") and _member_no_taken(changes["member_no"], exclude_pk=member.pk):
+        errors["member_no"] = [_("会员号 %(no)s 已存在。") % {"no": changes["member_no"]}]
+    if errors:
+        raise ValidationError(errors)
+    changed = _apply_changes(member, dict(changes), id_number, phone)
+    if not changed:
+        return member
+    member.full_clean(exclude=["unit", "user"], validate_unique=False)
+    _save(member, update_fields=changed)
+    public = sorted(
+        {f.removesuffix("_cipher").removesuffix("_digest").removesuffix("_masked") for f in changed}
+    )
+    audit_log(
+        code="members.member.updated",
+        actor=updated_by,
+        target=member,
+        unit=member.unit,
+        fields=[f for f in public if f not in ("name_pinyin", "name_initials", "phone_tail")],
+    )
     return member
 
 
@@ -181,10 +275,15 @@ def member_transfer(
 
 @transaction.atomic
 def member_leave(*, member: Member, left_by, on: dt.date | None = None, reason: str = "") -> Member:
-    member = Member.objects.select_for_update().get(pk=member.pk)
+    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
     _require(left_by, member.unit)
+    if member.status == MemberStatus.LEFT:
+        raise ValidationError({"on": _("该会员已离会。")})
+    on = on or timezone.localdate()
+    if member.joined_on and on < member.joined_on:
+        raise ValidationError({"on": _("离会日期不能早于入会日期。")})
     member.status = MemberStatus.LEFT
-    member.left_on = on or timezone.localdate()
+    member.left_on = on
     member.save(update_fields=["status", "left_on"])
     audit_log(code="members.member.left", actor=left_by, target=member, unit=member.unit, reason=reason)
     return member

@@ -92,8 +92,8 @@ def _chart_data(coverage: selectors.Coverage) -> dict:
     rows = [
         (_("班组联络员覆盖率"), coverage.teams_with_liaison, coverage.teams),
         (_("车间工作站覆盖率"), coverage.sections_with_station, coverage.sections),
-        (_("工作室“六有”达标率"), coverage.rooms_six_haves, coverage.rooms),
-        (_("工作站“六有”达标率"), coverage.stations_six_haves, coverage.stations),
+        (_("工作室六有达标率"), coverage.rooms_six_haves, coverage.rooms),
+        (_("工作站六有达标率"), coverage.stations_six_haves, coverage.stations),
     ]
     return {
         "labels": [label for label, _part, _whole in rows],

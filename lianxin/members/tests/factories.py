@@ -51,10 +51,18 @@ def make_sheet(rows: list[list], headers: list[str] | None = None) -> bytes:
     return out.getvalue()
 
 
-def sheet_row(member_no: str, name: str, unit_code: str, *, id_number: str = "", phone: str = "", **extra) -> list:
+def sheet_row(
+    member_no: str, name: str, unit_code: str, *, id_number: str = "", phone: str = "", **extra
+) -> list:
     """A row in the import's column order; `extra` names other columns by field (gender='女')."""
     from lianxin.members.imports import COLUMNS
 
-    values = {"member_no": member_no, "name": name, "unit_code": unit_code, "id_number": id_number, "phone": phone}
+    values = {
+        "member_no": member_no,
+        "name": name,
+        "unit_code": unit_code,
+        "id_number": id_number,
+        "phone": phone,
+    }
     values |= extra
     return [values.get(field, "") for field in COLUMNS.values()]
