@@ -51,7 +51,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="lianxin2026", help="所有演示账号的密码(默认 lianxin2026)")
         parser.add_argument("--reset", action="store_true", help="先删除已有的演示数据再生成")
         parser.add_argument(
-            "--if-empty", action="store_true", help="库中已有单位时不生成,只列出已有的演示账号(dev.py demo 用)"
+            "--if-empty",
+            action="store_true",
+            help="库中已有单位时不生成,只列出已有的演示账号(dev.py demo 用)",
         )
 
     def handle(self, *args, seed: int, members: int, password: str, reset: bool, if_empty: bool, **options):
@@ -454,7 +456,9 @@ def table(rows: list[tuple[str, ...]]) -> list[str]:
 def existing_logins(password: str) -> str:
     """The demo logins already in the database, for a second `dev.py demo`."""
     names = [username for username, *_rest in data.DEMO_USERS]
-    assignments = RoleAssignment.objects.filter(user__username__in=names).select_related("user", "role", "unit")
+    assignments = RoleAssignment.objects.filter(user__username__in=names).select_related(
+        "user", "role", "unit"
+    )
     rows = [("用户名", "角色", "单位", "姓名", "密码")]
     rows += [
         (a.user.username, a.role.name, a.unit.name, a.user.full_name, password)
