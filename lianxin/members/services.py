@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric
 
 from lianxin.core import crypto
@@ -37,10 +38,32 @@ def id_number_clean(value: str) -> str:
     except stdnum_errors.InvalidChecksum:
         raise ValidationError(_("身份证号校验位不正确。"), code="id_checksum") from None
     except stdnum_errors.InvalidComponent:
-        raise ValidationError(_("身份证号中的出生日期或地区码无效。"), code="id_component") from None
+        _id_number_components_check(number)
     except stdnum_errors.ValidationError:
         raise ValidationError(_("身份证号格式不正确。"), code="id_format") from None
     return number
+
+
+def _id_number_components_check(number: str) -> None:
+    """Birth date and region, where python-stdnum is stricter than the cards people hold.
+
+    python-stdnum also requires the region code to have existed in the birth year. A card keeps
+    the code of the office that first issued it, often years after the birth (codes issued from
+    1984 on are on cards of people born in the 1950s), so a code that existed at any time is enough.
+    """
+    try:
+        born = ric.get_birth_date(number)
+    except stdnum_errors.InvalidComponent:
+        born = None
+    if born is None or not dt.date(1900, 1, 1) <= born <= timezone.localdate():
+        raise ValidationError(_("身份证号中的出生日期无效。"), code="id_birth_date")
+    if not _region_known(number[:6]):
+        raise ValidationError(_("身份证号中的地区码不存在。"), code="id_region")
+
+
+def _region_known(code: str) -> bool:
+    """Whether the six-digit code names a county, in any period."""
+    return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
 def id_number_facts(number: str) -> tuple[dt.date, str]:

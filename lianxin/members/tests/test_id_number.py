@@ -80,8 +80,8 @@ def test_birth_date_and_gender_are_read_from_the_number():
     ("value", "code"),
     [
         ("1101051985031200", "id_length"),
-        ("11010519851312001" + check_digit("11010519851312001"), "id_component"),  # month 13
-        ("99999919850312001" + check_digit("99999919850312001"), "id_component"),  # no such region
+        ("11010519851312001" + check_digit("11010519851312001"), "id_birth_date"),  # month 13
+        ("99999919850312001" + check_digit("99999919850312001"), "id_region"),  # no such region
         ("1101051985031200A1", "id_format"),
     ],
 )
@@ -98,3 +98,26 @@ def test_phone_garbage_raises_nothing_but_a_validation_error(text):
     except ValidationError:
         return
     assert len(phone) == 11 and phone.startswith("1")
+
+
+def test_card_of_a_worker_born_before_the_region_code_existed_is_accepted():
+    # 130203 (Tangshan, Lubei district) dates from 1983; workers born in 1965 hold cards with it.
+    body = "13020319650412003"
+    number = body + ric.calc_check_digit(body + "0")
+    assert id_number_clean(number) == number
+
+
+def test_unknown_region_code_is_refused_with_its_own_message():
+    body = "99999919850101001"
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(ValidationError) as error:
+        id_number_clean(number)
+    assert error.value.code == "id_region"
+
+
+def test_impossible_birth_date_is_refused_with_its_own_message():
+    body = "13020319851332001"
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(ValidationError) as error:
+        id_number_clean(number)
+    assert error.value.code == "id_birth_date"
