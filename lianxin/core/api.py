@@ -16,6 +16,7 @@ from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import Field
 
+from .pagination import capped_count
 from .tokens import api_token_create, api_token_user
 
 
@@ -41,11 +42,21 @@ class SessionAuth(APIKeyCookie):
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination with bounded inputs: a huge page number is a 422, never an overflow."""
+    """Page-number pagination with bounded inputs: a huge page number is a 422, never an overflow.
+
+    `count` stops at 10,001: a list longer than 10,000 answers 10001, meaning "more than 10,000".
+    """
 
     class Input(Schema):
         page: int = Field(1, ge=1, le=1_000_000)
         page_size: int | None = Field(None, ge=1, le=200)
+
+    class Output(Schema):
+        items: list
+        count: int = Field(description="条数;超过 10000 条时为 10001,表示“一万条以上”")
+
+    def _items_count(self, queryset) -> int:
+        return capped_count(queryset.all())
 
 
 class FieldError(Schema):

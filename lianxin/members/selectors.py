@@ -24,9 +24,21 @@ _SPACES = re.compile(r"\s+")
 
 
 def member_scope_q(user) -> Q:
+    """Members of the units where the user holds `members.view`, and the user's own record.
+
+    The own record is added by id, and only when it lies outside that scope: an `OR user_id = …`
+    on every query would keep the database from narrowing by scope first.
+    """
+    paths = scope_paths(user, MEMBERS_VIEW)
     q = scope_q(user, MEMBERS_VIEW, path_field="unit__path")
-    if user.is_authenticated:
-        q |= Q(user=user)
+    if paths is None or not user.is_authenticated:
+        return q
+    own = getattr(user, "_lianxin_own_member", None)
+    if own is None:
+        own = Member.objects.filter(user=user).values_list("pk", "unit__path").first() or ()
+        user._lianxin_own_member = own
+    if own and not any(own[1].startswith(path) for path in paths):
+        q = Q(pk=own[0]) if not paths else q | Q(pk=own[0])
     return q
 
 
@@ -51,7 +63,12 @@ def member_search_q(text: str) -> Q:
         )
     if _MEMBER_NO.match(text):
         return Q(member_no__istartswith=text)
-    return Q(name__contains=to_simplified(text)) | Q(member_no=text)
+    name = to_simplified(text)
+    # One or two characters are a surname or a whole short name: a prefix search, served by an
+    # index. From three characters on, anywhere in the name (a trigram index on PostgreSQL).
+    if len(name) <= 2:
+        return Q(name__startswith=name)
+    return Q(name__contains=name) | Q(member_no=text)
 
 
 def member_list(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from lianxin.core import capabilities as caps
+from lianxin.core.pagination import CappedPaginator
 from lianxin.core.permissions import has_capability, has_unit_permission
 
 from . import exports, imports, selectors, services
@@ -59,7 +60,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MemberFilterForm(request.GET, units=selectors.member_units(fetched_by=user))
     members = selectors.member_list(fetched_by=user, **form.filters())
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read here, not while the template renders
     context = {
         "form": form,

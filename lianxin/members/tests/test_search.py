@@ -66,3 +66,16 @@ def test_filters_narrow_the_list(zhang_wei, company, personas):
     assert [m.member_no for m in unit_members] == ["M1000002"]
     assert member_list(fetched_by=personas.cadre, status="left").count() == 0
     assert member_list(fetched_by=personas.cadre, employment_type="formal").count() == 5
+
+
+def test_short_chinese_search_matches_the_start_of_the_name_and_long_one_anywhere(client, personas, company):
+    from lianxin.members.selectors import member_list
+    from lianxin.members.tests.factories import make_member
+
+    make_member(company.team, "王建国")
+    make_member(company.team, "张伟")
+    names = lambda q: {m.name for m in member_list(fetched_by=personas.cadre, q=q)}  # noqa: E731
+    assert names("张伟") == {"张伟"}
+    assert names("王") == {"王建国", "王小工"}
+    assert names("建国") == set()  # two characters: a surname or a whole name, from the start
+    assert names("王建国") == {"王建国"}
