@@ -21,7 +21,7 @@ def navigation(request) -> dict:
     if caps.MEMBERS_VIEW in held:
         items.append((_("会员名册"), reverse("members:list"), "members"))
     if caps.MEMBERS_IMPORT in held:
-        items.append((_("导入"), reverse("members:import"), "import"))
+        items.append((_("导入会员"), reverse("members:import"), "import"))
     if hasattr(user, "member") and user.member is not None:
         items.append((_("我的信息"), reverse("members:detail", args=[user.member.pk]), "me"))
     context = {"nav_items": items, "user_capabilities": held}
