@@ -85,6 +85,23 @@ def personas(company) -> Personas:
     return Personas(worker, liaison, cadre, parent_cadre, outsider, administrator)
 
 
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as `user`."""
+
+    def _login(user):
+        client.force_login(user, backend="lianxin.core.auth.UsernameOrPhoneBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def htmx():
+    """Headers htmx sends with its requests."""
+    return {"HTTP_HX_REQUEST": "true"}
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 costs a second a persona; tests that check hashing itself set it back."""

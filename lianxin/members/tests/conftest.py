@@ -9,25 +9,6 @@ import pytest
 from lianxin.members.models import Member
 from lianxin.members.tests.factories import make_member
 
-BACKEND = "lianxin.core.auth.UsernameOrPhoneBackend"
-
-
-@pytest.fixture
-def login(client):
-    """login(user) -> the test client, logged in as `user`."""
-
-    def _login(user):
-        client.force_login(user, backend=BACKEND)
-        return client
-
-    return _login
-
-
-@pytest.fixture
-def htmx():
-    """Headers htmx sends with its requests."""
-    return {"HTTP_HX_REQUEST": "true"}
-
 
 @dataclass
 class Roster:

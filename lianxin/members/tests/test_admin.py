@@ -9,7 +9,7 @@ from lianxin.core import crypto
 from lianxin.core.tests.factories import UserFactory
 from lianxin.members.models import Member
 
-from .conftest import BACKEND
+BACKEND = "lianxin.core.auth.UsernameOrPhoneBackend"
 
 
 @pytest.fixture

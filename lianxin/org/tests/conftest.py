@@ -8,25 +8,7 @@ from lianxin.members.tests.factories import make_member
 from lianxin.org.models import PostKind, SixHave
 from lianxin.org.tests.factories import make_liaison, make_post
 
-BACKEND = "lianxin.core.auth.UsernameOrPhoneBackend"
 ALL_SIX = [code for code, _label in SixHave.choices]
-
-
-@pytest.fixture
-def login(client):
-    """login(user) -> the test client, logged in as `user`."""
-
-    def _login(user):
-        client.force_login(user, backend=BACKEND)
-        return client
-
-    return _login
-
-
-@pytest.fixture
-def htmx():
-    """Headers htmx sends with its requests."""
-    return {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
