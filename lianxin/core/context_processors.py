@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import capabilities as caps
 from .permissions import capabilities_of
+from .text import join_list
 from .workdays import missing_years, years_to_check
 
 
@@ -26,6 +27,6 @@ def navigation(request) -> dict:
         items.append((_("我的信息"), reverse("members:detail", args=[user.member.pk]), "me"))
     context = {"nav_items": items, "user_capabilities": held}
     if held:  # cadres and staff see the calendar warning; workers need not
-        context["calendar_missing_years"] = missing_years(*years_to_check())
+        context["calendar_missing_years"] = join_list(missing_years(*years_to_check()))
         context["can_manage_calendar"] = caps.CALENDAR_MANAGE in held
     return context

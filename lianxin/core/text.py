@@ -47,3 +47,10 @@ def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def join_list(items) -> str:
+    """Items joined with the enumeration comma of the active language (、 in Chinese, ", " in English)."""
+    from django.utils.translation import gettext
+
+    return gettext("、").join(str(item) for item in items)

@@ -36,6 +36,7 @@ from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import MEMBERS_IMPORT
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission
+from lianxin.core.text import join_list
 from lianxin.org.models import Unit
 
 from .models import EmploymentType, Gender, Member, MemberStatus
@@ -284,7 +285,7 @@ def _header_fields(header: list) -> list[str | None]:
     fields = [COLUMNS.get(_text(cell)) for cell in header]
     missing = [name for name, field in COLUMNS.items() if field in REQUIRED and field not in fields]
     if missing:
-        raise ValidationError({"file": _("缺少必填列:%(cols)s。") % {"cols": "、".join(missing)}})
+        raise ValidationError({"file": _("缺少必填列:%(cols)s。") % {"cols": join_list(missing)}})
     return fields
 
 
@@ -553,7 +554,7 @@ def member_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Imp
         if changed:
             raise ValidationError(
                 _("自校验以来名册已有变化,第 %(rows)s 行的结果与报告不同,请重新上传。")
-                % {"rows": "、".join(str(r) for r in sorted(changed)[:20])}
+                % {"rows": join_list(str(r) for r in sorted(changed)[:20])}
             )
         _finish(batch, ImportBatch.Status.IMPORTED, written)
         audit_log(

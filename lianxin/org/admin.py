@@ -18,6 +18,7 @@ from treebeard.forms import movenodeform_factory
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE
 from lianxin.core.permissions import scope_q
+from lianxin.core.text import join_list
 
 from .models import POST_LEVELS, Liaison, Post, PostChecklistItem, PostKind, UnionBody, Unit, UnitLevel
 
@@ -93,7 +94,7 @@ class PostAdminForm(forms.ModelForm):
         cleaned = super().clean()
         unit, kind = cleaned.get("unit"), cleaned.get("kind")
         if unit is not None and kind in PostKind.values and unit.level not in POST_LEVELS[kind]:
-            levels = "、".join(str(UnitLevel(level).label) for level in sorted(POST_LEVELS[kind]))
+            levels = join_list(str(UnitLevel(level).label) for level in sorted(POST_LEVELS[kind]))
             self.add_error(
                 "unit",
                 _("%(kind)s只能建在这些层级:%(levels)s。") % {"kind": PostKind(kind).label, "levels": levels},

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from lianxin.core.capabilities import ORG_MANAGE
 from lianxin.core.permissions import has_unit_permission
+from lianxin.core.text import join_list
 
 from . import selectors
 from .imports import OnError
@@ -92,7 +93,7 @@ class MemberLookup:
         if len(named) > 1:
             raise ValidationError(
                 _("有多名会员与“%(text)s”相符(%(who)s),请填写会员号。")
-                % {"text": text, "who": "、".join(str(m) for m in named[:5])}
+                % {"text": text, "who": join_list(str(m) for m in named[:5])}
             )
         return named[0]
 

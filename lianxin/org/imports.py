@@ -33,7 +33,7 @@ from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE, ORG_VIEW
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission, is_global
-from lianxin.core.text import to_simplified
+from lianxin.core.text import join_list, to_simplified
 
 from .models import Unit, UnitLevel
 
@@ -116,7 +116,7 @@ def _header_fields(header: Iterable) -> list[str | None]:
     fields = [COLUMNS.get(to_simplified(_text(cell))) for cell in header]
     missing = [HEADER_OF[name] for name in REQUIRED_COLUMNS if name not in fields]
     if missing:
-        raise ValidationError({"file": _("缺少必需的列:%(cols)s。") % {"cols": "、".join(missing)}})
+        raise ValidationError({"file": _("缺少必需的列:%(cols)s。") % {"cols": join_list(missing)}})
     return fields
 
 
@@ -179,7 +179,7 @@ def _check_codes(rows: list[SheetRow]) -> None:
         if not row.code:
             continue
         if counts[row.code] > 1:
-            others = "、".join(str(n) for n in lines[row.code] if n != row.number)
+            others = join_list(str(n) for n in lines[row.code] if n != row.number)
             row.fail("code", _("单位编码在表中重复(另见第 %(rows)s 行)。") % {"rows": others})
         if row.code in taken:
             row.fail("code", _("单位编码已存在。"))
@@ -390,7 +390,7 @@ def _still_the_same(batch: ImportBatch, rows: list[SheetRow]) -> None:
         rows_changed = sorted(bad_now ^ recorded)[:20]
         raise ValidationError(
             _("自校验以来组织架构已有变化,第 %(rows)s 行的结果不同了,请重新上传。")
-            % {"rows": "、".join(str(n) for n in rows_changed) or "?"}
+            % {"rows": join_list(str(n) for n in rows_changed) or "?"}
         )
 
 

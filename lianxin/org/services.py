@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE
 from lianxin.core.permissions import has_unit_permission
+from lianxin.core.text import join_list
 from lianxin.members.models import MemberStatus
 
 from .models import (
@@ -120,7 +121,7 @@ def post_create(
     if kind not in PostKind.values:
         raise ValidationError({"kind": _("未知的阵地类型。")})
     if unit.level not in POST_LEVELS[kind]:
-        allowed = "、".join(str(UnitLevel(level).label) for level in sorted(POST_LEVELS[kind]))
+        allowed = join_list(str(UnitLevel(level).label) for level in sorted(POST_LEVELS[kind]))
         raise ValidationError(
             {
                 "unit": _("%(kind)s只能建在这些层级:%(levels)s。")
