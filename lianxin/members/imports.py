@@ -34,6 +34,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 from lianxin.core import crypto
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import MEMBERS_IMPORT
+from lianxin.core.imports import import_batch_discard, import_batch_finish
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission
 from lianxin.core.text import join_list
@@ -530,13 +531,6 @@ def _changed_since_check(batch: ImportBatch, bad_rows: set[int]) -> set[int]:
     return changed
 
 
-def _finish(batch: ImportBatch, status: str, imported: int = 0) -> None:
-    batch.status = status
-    batch.imported_rows = imported
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "imported_rows", "finished_at"])
-
-
 def member_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> ImportBatch:
     """Write the batch's good rows (or, with reject_file and any bad row, nothing) in one transaction.
 
@@ -546,7 +540,7 @@ def member_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Imp
     with transaction.atomic():
         batch = _lock_for_apply(batch, applied_by)
         if on_error == OnError.REJECT_FILE and batch.good_rows < batch.total_rows:
-            _finish(batch, ImportBatch.Status.DISCARDED)
+            import_batch_finish(batch, ImportBatch.Status.DISCARDED)
             audit_log(code="members.import.discarded", actor=applied_by, target=batch, unit=batch.scope_unit)
             return batch
         written, bad_rows = _write_good_rows(batch, applied_by)
@@ -556,7 +550,7 @@ def member_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Imp
                 _("自校验以来名册已有变化,第 %(rows)s 行的结果与报告不同,请重新上传。")
                 % {"rows": join_list(str(r) for r in sorted(changed)[:20])}
             )
-        _finish(batch, ImportBatch.Status.IMPORTED, written)
+        import_batch_finish(batch, ImportBatch.Status.IMPORTED, written)
         audit_log(
             code="members.import.imported",
             actor=applied_by,
@@ -568,15 +562,9 @@ def member_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Imp
     return batch
 
 
-@transaction.atomic
 def member_import_discard(*, batch: ImportBatch, discarded_by) -> ImportBatch:
     """The user chose "import nothing"."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.created_by_id != discarded_by.pk or batch.status != ImportBatch.Status.CHECKED:
-        raise PermissionDenied(_("只能放弃自己上传且尚未处理的导入。"))
-    _finish(batch, ImportBatch.Status.DISCARDED)
-    audit_log(code="members.import.discarded", actor=discarded_by, target=batch, unit=batch.scope_unit)
-    return batch
+    return import_batch_discard(batch=batch, discarded_by=discarded_by, audit_code="members.import.discarded")
 
 
 def report_of(batch: ImportBatch) -> dict:

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, TextChoices
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -31,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE, ORG_VIEW
+from lianxin.core.imports import import_batch_discard, import_batch_finish
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission, is_global
 from lianxin.core.text import join_list, to_simplified
@@ -372,13 +372,6 @@ def _write(rows: list[SheetRow], applied_by) -> list[Unit]:
     return units
 
 
-def _finish(batch: ImportBatch, status: str, imported: int = 0) -> None:
-    batch.status = status
-    batch.imported_rows = imported
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "imported_rows", "finished_at"])
-
-
 def _still_the_same(batch: ImportBatch, rows: list[SheetRow]) -> None:
     """The tree may have changed since the check: refuse if the verdict of any row has."""
     bad_now = {row.number for row in rows if row.errors}
@@ -404,13 +397,13 @@ def unit_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Impor
             raise ValidationError(_("这批导入已经处理过了。"))
         _require(applied_by, batch.scope_unit)
         if on_error == OnError.REJECT_FILE and batch.errors:
-            _finish(batch, ImportBatch.Status.DISCARDED)
+            import_batch_finish(batch, ImportBatch.Status.DISCARDED)
             audit_log(code="org.import.discarded", actor=applied_by, target=batch, unit=batch.scope_unit)
             return batch
         rows = check_rows(bytes(batch.content), scope_unit=batch.scope_unit, user=applied_by)
         _still_the_same(batch, rows)
         units = _write(rows, applied_by)
-        _finish(batch, ImportBatch.Status.IMPORTED, len(units))
+        import_batch_finish(batch, ImportBatch.Status.IMPORTED, len(units))
         audit_log(
             code="org.import.imported",
             actor=applied_by,
@@ -423,15 +416,9 @@ def unit_import_apply(*, batch: ImportBatch, on_error: str, applied_by) -> Impor
     return batch
 
 
-@transaction.atomic
 def unit_import_discard(*, batch: ImportBatch, discarded_by) -> ImportBatch:
     """The user chose "import nothing"."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.created_by_id != discarded_by.pk or batch.status != ImportBatch.Status.CHECKED:
-        raise PermissionDenied(_("只能放弃自己上传且尚未处理的导入。"))
-    _finish(batch, ImportBatch.Status.DISCARDED)
-    audit_log(code="org.import.discarded", actor=discarded_by, target=batch, unit=batch.scope_unit)
-    return batch
+    return import_batch_discard(batch=batch, discarded_by=discarded_by, audit_code="org.import.discarded")
 
 
 def template_workbook() -> bytes:
