@@ -4,6 +4,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from lianxin.core.api import ERRORS, Pagination
+from lianxin.core.permissions import get_object_in_scope
 
 from . import selectors
 from .models import UnitLevel
@@ -24,7 +25,7 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_parent_id(obj) -> int | None:
-        return getattr(obj, "parent_id_cached", None)
+        return obj.visible_parent_id
 
 
 class UnitFilters(Schema):
@@ -55,16 +56,6 @@ class CoverageOut(Schema):
     vetoed: list[VetoedUnitOut]
 
 
-def _with_parent_ids(units):
-    """Set each unit's parent id from its path, using one query for all of them."""
-    units = list(units)
-    parent_paths = {u.path[: -u.steplen] for u in units if u.depth > 1}
-    ids = dict(selectors.Unit.objects.filter(path__in=parent_paths).values_list("path", "pk"))
-    for unit in units:
-        unit.parent_id_cached = ids.get(unit.path[: -unit.steplen]) if unit.depth > 1 else None
-    return units
-
-
 @router.get("/units", response={200: list[UnitOut], **ERRORS}, summary="List units in scope")
 @paginate(Pagination)
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]):
@@ -72,26 +63,15 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters]):
     units = selectors.unit_list(
         fetched_by=request.user, parent=parent, q=filters.q, level=filters.level or ""
     )
-    return _LazyParents(units)
-
-
-class _LazyParents:
-    """A queryset wrapper that fills parent ids for the sliced page only."""
-
-    def __init__(self, queryset):
-        self.queryset = queryset
-
-    def all(self):
-        return self.queryset
-
-    def __getitem__(self, item):
-        return _with_parent_ids(self.queryset[item])
+    return selectors.units_with_visible_parent(units, fetched_by=request.user)
 
 
 @router.get("/units/{int:unit_id}", response={200: UnitOut, **ERRORS}, summary="One unit")
 def unit_detail(request: HttpRequest, unit_id: int):
-    unit = selectors.unit_get(fetched_by=request.user, unit_id=unit_id)
-    return _with_parent_ids([unit])[0]
+    units = selectors.units_with_visible_parent(
+        selectors.unit_list(fetched_by=request.user), fetched_by=request.user
+    )
+    return get_object_in_scope(units, pk=unit_id)
 
 
 @router.get(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
 
 from lianxin.core.capabilities import ORG_MANAGE, ORG_VIEW
 from lianxin.core.models import ImportBatch
@@ -28,6 +29,16 @@ def unit_list(*, fetched_by, parent: Unit | None = None, q: str = "", level: str
     if level:
         units = units.filter(level=level)
     return units.order_by("path")
+
+
+def units_with_visible_parent(units: QuerySet[Unit], *, fetched_by) -> QuerySet[Unit]:
+    """Annotate `visible_parent_id`: the parent's id when the user may see the parent, else None
+    (a parent outside the user's scope is not revealed, not even by its id)."""
+    parent = Unit.objects.filter(
+        scope_q(fetched_by, ORG_VIEW),
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen),
+    ).values("pk")[:1]
+    return units.annotate(visible_parent_id=Subquery(parent))
 
 
 def unit_roots(*, fetched_by) -> list[Unit]:

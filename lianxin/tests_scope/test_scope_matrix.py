@@ -131,3 +131,14 @@ def test_page_lists_hold_only_what_is_in_scope(client, personas, world, company)
     client.force_login(personas.worker)
     page = client.get("/members/").content.decode()
     assert "张伟" not in page
+
+
+def test_api_does_not_reveal_a_parent_outside_scope(client, personas, world, company):
+    token = api_token_create(user=personas.cadre)
+    headers = {"Authorization": f"Bearer {token}"}
+    top = client.get(f"/api/v1/org/units/{company.unit.pk}", headers=headers).json()
+    child = client.get(f"/api/v1/org/units/{company.section.pk}", headers=headers).json()
+    assert top["parent_id"] is None  # 股份公司 is above the cadre's scope
+    assert child["parent_id"] == company.unit.pk
+    listed = client.get(f"/api/v1/org/units?parent={company.unit.pk}", headers=headers).json()["items"]
+    assert [u["parent_id"] for u in listed] == [company.unit.pk]
