@@ -24,17 +24,21 @@ from xml.etree.ElementTree import Element, ParseError, iterparse  # noqa: S405 e
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from lianxin.core import crypto
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import MEMBERS_IMPORT
-from lianxin.core.imports import import_batch_discard, import_batch_finish
+from lianxin.core.imports import (
+    MAX_ERRORS_KEPT,
+    OnError,
+    import_batch_create,
+    import_batch_discard,
+    import_batch_finish,
+)
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission
 from lianxin.core.text import join_list
@@ -42,12 +46,6 @@ from lianxin.org.models import Unit
 
 from .models import EmploymentType, Gender, Member, MemberStatus
 from .services import id_number_clean, member_build, phone_clean
-
-
-class OnError(TextChoices):
-    REJECT_FILE = "reject_file", gettext_lazy("有错误行时全部不导入")
-    SKIP_BAD_ROWS = "skip_bad_rows", gettext_lazy("只导入无误的行")
-
 
 # header -> field; the first header of each field is the one the template and the export use.
 COLUMNS = {
@@ -64,7 +62,6 @@ COLUMNS = {
     "状态": "status",
 }
 REQUIRED = ["member_no", "name", "unit_code"]
-MAX_ERRORS_KEPT = 5000
 WRITE_CHUNK = 2000  # members built and written at a time, so a 100,000-row sheet stays small in memory
 
 _GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE, "男性": Gender.MALE, "女性": Gender.FEMALE} | {
@@ -430,15 +427,16 @@ def member_import_check(*, content: bytes, filename: str, scope_unit: Unit, chec
             errors.extend(row_errors)
     if total == 0:
         raise ValidationError({"file": _("表格中没有数据行。")})
-    return ImportBatch.objects.create(
+    return import_batch_create(
+        audit_code="members.import.checked",
         kind=ImportBatch.Kind.MEMBERS,
-        filename=filename[:200],
         content=content,
+        filename=filename,
         scope_unit=scope_unit,
+        checked_by=checked_by,
         total_rows=total,
-        good_rows=total - bad_rows,
+        bad_rows=bad_rows,
         errors=[e.as_dict() for e in errors[:MAX_ERRORS_KEPT]],
-        created_by=checked_by,
     )
 
 

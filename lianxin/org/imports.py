@@ -22,26 +22,25 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, TextChoices
+from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history
 
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import ORG_MANAGE, ORG_VIEW
-from lianxin.core.imports import import_batch_discard, import_batch_finish
+from lianxin.core.imports import (
+    MAX_ERRORS_KEPT,
+    OnError,
+    import_batch_create,
+    import_batch_discard,
+    import_batch_finish,
+)
 from lianxin.core.models import ImportBatch
 from lianxin.core.permissions import has_unit_permission, is_global
 from lianxin.core.text import join_list, to_simplified
 
 from .models import Unit, UnitLevel
-
-
-class OnError(TextChoices):
-    REJECT_FILE = "reject_file", gettext_lazy("有错误行时全部不导入")
-    SKIP_BAD_ROWS = "skip_bad_rows", gettext_lazy("只导入无误的行")
-
 
 COLUMNS = {
     "单位编码": "code",
@@ -54,7 +53,6 @@ REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 HEADER_OF = {field: header for header, field in COLUMNS.items()}
 MAX_LENGTHS = {"code": 40, "name": 100, "short_name": 40, "parent_code": 40}
 MAX_ROWS = 20000
-MAX_ERRORS_KEPT = 5000
 _CHUNK = 500
 
 LEVEL_WORDS = {
@@ -286,15 +284,16 @@ def unit_import_check(*, content: bytes, filename: str, scope_unit: Unit, checke
         raise ValidationError({"file": _("表格中没有数据行。")})
     errors = _all_errors(rows)
     bad_rows = sum(1 for row in rows if row.errors)
-    return ImportBatch.objects.create(
+    return import_batch_create(
+        audit_code="org.import.checked",
         kind=ImportBatch.Kind.UNITS,
-        filename=filename[:200],
         content=content,
+        filename=filename,
         scope_unit=scope_unit,
+        checked_by=checked_by,
         total_rows=len(rows),
-        good_rows=len(rows) - bad_rows,
+        bad_rows=bad_rows,
         errors=[e.as_dict() for e in errors[:MAX_ERRORS_KEPT]],
-        created_by=checked_by,
     )
 
 

@@ -277,3 +277,18 @@ def test_values_too_long_for_the_registry_are_reported_not_written(company, pers
     batch = check(content, company, personas.cadre)
 
     assert sorted(e["column"] for e in batch.errors) == ["会员号", "姓名"]
+
+
+def test_checking_a_sheet_is_on_the_record(company, personas):
+    from lianxin.core.models import AuditEvent
+    from lianxin.members.imports import member_import_check
+
+    from .factories import make_sheet
+
+    sheet = make_sheet([["M9000001", "周杰", "男", "", "", "", company.team.code, "", "正式", "", "在会"]])
+    batch = member_import_check(
+        content=sheet, filename="a.xlsx", scope_unit=company.unit, checked_by=personas.cadre
+    )
+    event = AuditEvent.objects.get(code="members.import.checked")
+    assert event.target == f"core.importbatch:{batch.pk}"
+    assert event.detail == {"rows": 1, "bad_rows": 0}
