@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_log
 from .models import (
     AccessLog,
     ApiToken,
@@ -16,6 +17,29 @@ from .models import (
 from .workdays import calendar_changed
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Every save and delete made in the admin writes an audit event, as the services do."""
+
+    def _audit(self, request, obj, what: str, **detail) -> None:
+        code = f"{obj._meta.app_label}.{obj._meta.model_name}.admin_{what}"
+        audit_log(code=code, actor=request.user, target=obj, unit=getattr(obj, "unit", None), **detail)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, "changed" if change else "created", fields=form.changed_data)
+
+    def delete_model(self, request, obj):
+        self._audit(request, obj, "deleted", label=str(obj))
+        super().delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects + [changed for changed, _fields in formset.changed_objects]:
+            self._audit(request, obj, "changed")
+        for obj in formset.deleted_objects:
+            self._audit(request, obj, "deleted", label=str(obj))
+
+
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 0
@@ -23,7 +47,7 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("连心桥"), {"fields": ("full_name", "phone")}),
@@ -34,12 +58,12 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(AuditedAdmin):
     list_display = ("code", "name", "description")
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(AuditedAdmin):
     list_display = ("user", "role", "unit", "granted_at")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "unit__name")
@@ -47,7 +71,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(AuditedAdmin):
     list_display = ("date", "name", "is_working_day")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
@@ -62,7 +86,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdmin):
     list_display = ("year", "source", "loaded_at")
 
     def save_model(self, request, obj, form, change):
@@ -96,7 +120,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ("prefix", "user", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
 
