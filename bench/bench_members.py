@@ -8,9 +8,7 @@ initials, a Chinese name, a member number) it runs `--runs` times each:
 
   page   GET /members/?q=…            session login, the HTML page
   api    GET /api/v1/members?q=…      bearer token, JSON with the total count
-  query  selectors.member_list(…)     the first 50 rows plus count(), without HTTP: the database part
-  query+ (with --proposed) the same through the selector and indexes proposed in bench/README.md:
-         scope without the OR on the user's own record, indexable searches, a count capped at 1,000
+  query  selectors.member_list(…)     the first 50 rows plus the capped count, without HTTP
 
 and prints median and p95 wall time, the median time spent in SQL and the number of queries, counted
 with CaptureQueriesContext (so DEBUG does not matter). On PostgreSQL it then prints
@@ -36,14 +34,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from lianxin.core.capabilities import MEMBERS_VIEW  # noqa: E402
 from lianxin.core.models import Role, RoleAssignment, User  # noqa: E402
-from lianxin.core.permissions import forget_scope, scope_paths, scope_q  # noqa: E402
-from lianxin.core.text import to_simplified  # noqa: E402
+from lianxin.core.pagination import capped_count  # noqa: E402
+from lianxin.core.permissions import forget_scope  # noqa: E402
 from lianxin.core.tokens import api_token_create  # noqa: E402
 from lianxin.members import selectors  # noqa: E402
 from lianxin.members.models import Member  # noqa: E402
@@ -90,69 +86,9 @@ def query_call(user: User, q: str) -> Callable[[], tuple[bool, object]]:
         forget_scope(user)  # as in a fresh request
         members = selectors.member_list(fetched_by=user, q=q)
         list(members[:PAGE])
-        return True, members.count()
+        return True, capped_count(members)
 
     return call
-
-
-def proposed_search_q(text: str) -> Q:
-    """Every branch can use an index: case-sensitive prefixes (member numbers are stored in upper
-    case), a name prefix, and `contains` only from three characters on (a trigram index needs three)."""
-    text = "".join(text.split())
-    if text.isdigit():
-        q = Q(member_no__startswith=text)
-        return q | Q(phone_tail=text) if len(text) == 4 else q
-    if text.isascii() and text.isalpha():
-        low = text.lower()
-        return (
-            Q(name_initials__startswith=low)
-            | Q(name_pinyin__startswith=low)
-            | Q(member_no__startswith=text.upper())
-        )
-    if text.isascii():
-        return Q(member_no__startswith=text.upper())
-    name = to_simplified(text)
-    q = Q(name__startswith=name) | Q(member_no=text)
-    return q | Q(name__contains=name) if len(name) >= 3 else q
-
-
-def proposed_member_list(*, fetched_by, q: str = ""):
-    """The scope as one path filter; the user's own record is OR-ed in only when it lies outside."""
-    members = Member.objects.all()
-    paths = scope_paths(fetched_by, MEMBERS_VIEW)
-    if paths is not None:
-        scope = scope_q(fetched_by, MEMBERS_VIEW, path_field="unit__path")
-        own = Member.objects.filter(user=fetched_by).values_list("pk", "unit__path").first()
-        if own and not any(own[1].startswith(path) for path in paths):
-            scope |= Q(pk=own[0])
-        members = members.filter(scope)
-    if q:
-        members = members.filter(proposed_search_q(q))
-    return members.select_related("unit").order_by("unit__path", "member_no")
-
-
-def proposed_call(user: User, q: str) -> Callable[[], tuple[bool, object]]:
-    def call():
-        forget_scope(user)
-        members = proposed_member_list(fetched_by=user, q=q)
-        list(members[:PAGE])
-        return True, members.order_by()[:1001].count()
-
-    return call
-
-
-# What members/0003 does not create yet: a prefix index for `name__startswith`.
-PROPOSED_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS bench_members_name_prefix ON members_member (name varchar_pattern_ops)",
-    "ANALYZE members_member",
-]
-DROP_PROPOSED = ["DROP INDEX IF EXISTS bench_members_name_prefix"]
-
-
-def run_sql(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
 
 
 def measure(call: Callable[[], tuple[bool, object]], runs: int, warmup: int = 3) -> dict:
@@ -227,22 +163,10 @@ def as_is_plans(users: dict[str, User], cases: list[tuple[str, str]]) -> str:
     return "\n".join(out)
 
 
-def proposed_plans(users: dict[str, User], cases: list[tuple[str, str]]) -> str:
-    out = []
-    for label, user in users.items():
-        for search, q in cases:
-            members = proposed_member_list(fetched_by=user, q=q)
-            out.append(f"\n=== list+, {label}, search {search} {q}\n{explain(members[:PAGE])}")
-            capped = members.order_by().values("pk")[:1001]
-            out.append(f"\n=== count+ (capped), {label}, search {search} {q}\n{explain(capped)}")
-    return "\n".join(out)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-explain", action="store_true")
-    parser.add_argument("--proposed", action="store_true", help="also time the proposed selector and indexes")
     args = parser.parse_args()
     root = Unit.objects.get(code=demo_data.GROUP[2], depth=1)
     secondary = Unit.objects.filter(path__startswith=root.path, depth=2).order_by("path").first()
@@ -254,20 +178,11 @@ def main() -> None:
     explain = connection.vendor == "postgresql" and not args.no_explain
     print(f"{connection.vendor}, {Member.objects.count():,} members, {args.runs} runs per line\n")
     rows = measure_as_is(users, cases, args.runs)
-    if args.proposed and connection.vendor == "postgresql":
-        run_sql(PROPOSED_INDEXES)  # only while query+ is timed, so the other lines show the schema as it is
-        try:
-            rows += measure_proposed(users, cases, args.runs)
-            plans = proposed_plans(users, cases) if explain else ""
-        finally:
-            run_sql(DROP_PROPOSED)
-    else:
-        plans = ""
-    order = {"page": 0, "api": 1, "query": 2, "query+": 3}
+    order = {"page": 0, "api": 1, "query": 2}
     rows.sort(key=lambda row: (list(users).index(row[1]), [c[0] for c in cases].index(row[2]), order[row[0]]))
     print_table(rows)
     if explain:
-        print(as_is_plans(users, cases) + plans)
+        print(as_is_plans(users, cases))
 
 
 def measure_as_is(users: dict[str, User], cases: list[tuple[str, str]], runs: int) -> list[tuple]:
@@ -284,14 +199,6 @@ def measure_as_is(users: dict[str, User], cases: list[tuple[str, str]], runs: in
             for endpoint, call in calls.items():
                 rows.append(row_of(endpoint, label, search, q, measure(call, runs)))
     return rows
-
-
-def measure_proposed(users: dict[str, User], cases: list[tuple[str, str]], runs: int) -> list[tuple]:
-    return [
-        row_of("query+", label, search, q, measure(proposed_call(user, q), runs))
-        for label, user in users.items()
-        for search, q in cases
-    ]
 
 
 if __name__ == "__main__":

@@ -26,19 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADERS = [
-    "会员号",
-    "姓名",
-    "性别",
-    "出生日期",
-    "身份证号",
-    "手机号",
-    "单位编码",
-    "岗位",
-    "用工性质",
-    "入会日期",
-    "状态",
-]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌鹏宇浩"
 BAD_KINDS = ["id_checksum", "unit", "duplicate", "phone", "date", "name"]
@@ -145,9 +132,11 @@ def spoil(row: list, kind: str, n: int) -> list:
 def build_sheet(rows: int, bad_every: int, team_codes: list[str]) -> tuple[bytes, int]:
     from openpyxl import Workbook
 
+    from lianxin.members.imports import COLUMNS
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("会员")
-    sheet.append(HEADERS)
+    sheet.append(list(COLUMNS))  # the importer's own headers, in its order
     bad = 0
     for n in range(1, rows + 1):
         row = good_row(n, team_codes)
