@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -78,11 +79,41 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
     return {"code": code, "message": message, "errors": errors or []}
 
 
+# Pydantic's error types in the user's language; the context fills the limits in.
+_FIELD_MESSAGES = {
+    "missing": gettext_lazy("必填项。"),
+    "int_parsing": gettext_lazy("应为整数。"),
+    "int_type": gettext_lazy("应为整数。"),
+    "float_parsing": gettext_lazy("应为数字。"),
+    "bool_parsing": gettext_lazy("应为 true 或 false。"),
+    "string_type": gettext_lazy("应为文字。"),
+    "greater_than_equal": gettext_lazy("不能小于 %(ge)s。"),
+    "less_than_equal": gettext_lazy("不能大于 %(le)s。"),
+    "string_too_short": gettext_lazy("至少 %(min_length)s 个字符。"),
+    "string_too_long": gettext_lazy("最多 %(max_length)s 个字符。"),
+    "enum": gettext_lazy("应为以下之一:%(expected)s。"),
+    "literal_error": gettext_lazy("应为以下之一:%(expected)s。"),
+    "json_invalid": gettext_lazy("JSON 格式不正确。"),
+    "date_from_datetime_parsing": gettext_lazy("日期格式应为 2026-03-01。"),
+    "date_parsing": gettext_lazy("日期格式应为 2026-03-01。"),
+}
+
+
+def field_message(error: dict) -> str:
+    template = _FIELD_MESSAGES.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", ""))
+    try:
+        return str(template) % {key: value for key, value in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return str(error.get("msg", ""))
+
+
 def install_error_handlers(api) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation(request, exc: NinjaValidationError):
         errors = [
-            {"path": ".".join(str(part) for part in err.get("loc", [])), "message": str(err.get("msg", ""))}
+            {"path": ".".join(str(part) for part in err.get("loc", [])), "message": field_message(err)}
             for err in exc.errors
         ]
         return api.create_response(

@@ -76,3 +76,12 @@ def test_openapi_spec_and_docs_are_served(client, db):
     ]:
         assert path in paths, path
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_field_errors_speak_chinese_and_english(client, personas):
+    token = token_for(client, "cadre")
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get("/api/v1/org/units?parent=abc", headers=headers).json()
+    assert body["errors"][0]["message"] == "应为整数。"
+    body = client.get("/api/v1/members?page=0", headers={**headers, "Accept-Language": "en"}).json()
+    assert body["errors"][0]["message"] == "Must not be less than 1."
