@@ -11,12 +11,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from lianxin.core.admin_access import CapabilityAdmin
+from lianxin.core.capabilities import MEMBERS_MANAGE
+
 from . import services
 from .models import Member, MemberTransfer
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(CapabilityAdmin, SimpleHistoryAdmin):
+    capability = MEMBERS_MANAGE
+    unit_path_field = "unit__path"
+
     list_display = (
         "member_no",
         "name",
@@ -62,7 +68,11 @@ class MemberAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MemberTransfer)
-class MemberTransferAdmin(admin.ModelAdmin):
+class MemberTransferAdmin(CapabilityAdmin):
+    capability = MEMBERS_MANAGE
+    unit_path_field = "member__unit__path"
+    read_only = True
+
     list_display = ("member", "from_unit", "to_unit", "transferred_on", "recorded_by", "reason")
     list_select_related = ("member", "from_unit", "to_unit", "recorded_by")
     search_fields = ("member__member_no", "member__name")

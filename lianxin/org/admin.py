@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from lianxin.core.audit import audit_log
+from lianxin.core.admin_access import AuditedAdmin
 from lianxin.core.capabilities import ORG_MANAGE
 from lianxin.core.permissions import scope_q
 from lianxin.core.text import join_list
@@ -23,44 +23,16 @@ from lianxin.core.text import join_list
 from .models import POST_LEVELS, Liaison, Post, PostChecklistItem, PostKind, UnionBody, Unit, UnitLevel
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(AuditedAdmin):
     """Rows outside the staff member's `org.manage` scope are not listed, and units outside it not offered."""
 
+    capability = ORG_MANAGE
     unit_path_field = "unit__path"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(scope_q(request.user, ORG_MANAGE, path_field=self.unit_path_field))
-        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Unit:
             kwargs["queryset"] = Unit.objects.filter(scope_q(request.user, ORG_MANAGE)).order_by("path")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def _unit_of(self, obj):
-        return obj.unit
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        code = (
-            f"{obj._meta.app_label}.{obj._meta.model_name}.{'admin_changed' if change else 'admin_created'}"
-        )
-        audit_log(
-            code=code, actor=request.user, target=obj, unit=self._unit_of(obj), fields=form.changed_data
-        )
-
-    def delete_model(self, request, obj):
-        unit = self._unit_of(obj)
-        audit_log(
-            code=f"{obj._meta.app_label}.{obj._meta.model_name}.admin_deleted",
-            actor=request.user,
-            target=obj,
-            unit=unit,
-        )
-        super().delete_model(request, obj)
 
 
 @admin.register(Unit)
@@ -71,7 +43,7 @@ class UnitAdmin(ScopedAdmin, TreeAdmin):
     list_filter = ["level", "is_active"]
     search_fields = ["name", "short_name", "code"]
 
-    def _unit_of(self, obj):
+    def unit_of(self, obj):
         return obj
 
     def has_delete_permission(self, request, obj=None):
@@ -130,7 +102,7 @@ class LiaisonAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ["team", "member"]
     raw_id_fields = ["member"]
 
-    def _unit_of(self, obj):
+    def unit_of(self, obj):
         return obj.team
 
     @admin.display(boolean=True, description=gettext_lazy("在任"))
