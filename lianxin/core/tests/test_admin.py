@@ -40,7 +40,12 @@ def test_changing_a_holiday_in_the_admin_is_on_the_record(client, django_user_mo
 def test_the_administrator_role_opens_the_admin_without_being_superuser(client, personas):
     assert not personas.administrator.is_superuser
     client.force_login(personas.administrator)
-    for url in ["/admin/core/holiday/", "/admin/core/roleassignment/", "/admin/org/unit/", "/admin/members/member/"]:
+    for url in [
+        "/admin/core/holiday/",
+        "/admin/core/roleassignment/",
+        "/admin/org/unit/",
+        "/admin/members/member/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
