@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "lianxin.core",
     "lianxin.org",
     "lianxin.members",
+    "lianxin.appeals",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +279,15 @@ LOGGING = {
 LIANXIN_PAGE_SIZE = env_int("LIANXIN_PAGE_SIZE", 50)
 NINJA_PAGINATION_PER_PAGE = LIANXIN_PAGE_SIZE
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+
+# Appeals: working days past the deadline before an overdue appeal escalates to the next level up
+# (and again for each further period), days a worker has to rate an answer, attachment limits.
+LIANXIN_APPEAL_ESCALATION_GRACE_DAYS = env_int("LIANXIN_APPEAL_ESCALATION_GRACE_DAYS", 1)
+LIANXIN_APPEAL_RATING_DAYS = env_int("LIANXIN_APPEAL_RATING_DAYS", 7)
+LIANXIN_APPEAL_REFERRAL_DAYS = env_int("LIANXIN_APPEAL_REFERRAL_DAYS", 3)
+LIANXIN_ATTACHMENT_MAX_MB = env_int("LIANXIN_ATTACHMENT_MAX_MB", 10)
+LIANXIN_SWEEP_MINUTES = env_int("LIANXIN_SWEEP_MINUTES", 15)
+
+# Notifications: the address links point to, and the SMS sender (a class with send(phone, text)).
+LIANXIN_SITE_URL = os.environ.get("LIANXIN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+LIANXIN_SMS_SENDER = os.environ.get("LIANXIN_SMS_SENDER", "lianxin.core.notifications.ConsoleSmsSender")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("lianxin.core.urls")),
     path("org/", include("lianxin.org.urls")),
     path("members/", include("lianxin.members.urls")),
+    path("appeals/", include("lianxin.appeals.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

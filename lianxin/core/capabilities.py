@@ -17,6 +17,14 @@ MEMBERS_EXPORT = "members.export"
 CALENDAR_MANAGE = "core.calendar_manage"
 ROLES_MANAGE = "core.roles_manage"
 AUDIT_VIEW = "core.audit_view"
+APPEALS_VIEW = "appeals.view"
+APPEALS_RECORD = "appeals.record"
+APPEALS_HANDLE = "appeals.handle"
+APPEALS_DELIBERATE = "appeals.deliberate"
+APPEALS_SUPERVISE = "appeals.supervise"
+APPEALS_EXPORT = "appeals.export"
+APPEALS_PUBLISH = "appeals.publish"
+APPEALS_CONFIGURE = "appeals.configure"
 
 CAPABILITIES = {
     ORG_VIEW: _("查看组织架构、阵地与覆盖情况"),
@@ -29,6 +37,14 @@ CAPABILITIES = {
     CALENDAR_MANAGE: _("维护法定节假日与调休"),
     ROLES_MANAGE: _("分配角色"),
     AUDIT_VIEW: _("查看操作日志和个人信息访问日志"),
+    APPEALS_VIEW: _("查看本范围的职工诉求"),
+    APPEALS_RECORD: _("代职工登记诉求(热线、联络员、走访、信访代理)"),
+    APPEALS_HANDLE: _("受理、办理、转办、答复诉求"),
+    APPEALS_DELIBERATE: _("召开集中议事会,作出议事决定"),
+    APPEALS_SUPERVISE: _("催办、督办,查看超期和重办诉求"),
+    APPEALS_EXPORT: _("导出诉求台账"),
+    APPEALS_PUBLISH: _("公开答复到员工有问有答"),
+    APPEALS_CONFIGURE: _("维护诉求类别、办理时限、承办部门"),
 }
 
 _CADRE = [
@@ -39,17 +55,36 @@ _CADRE = [
     MEMBERS_MANAGE,
     MEMBERS_IMPORT,
     MEMBERS_EXPORT,
+    APPEALS_VIEW,
+    APPEALS_RECORD,
+    APPEALS_HANDLE,
+    APPEALS_DELIBERATE,
+    APPEALS_EXPORT,
+    APPEALS_PUBLISH,
 ]
 
 # code -> (Chinese name, capabilities, description)
 DEFAULT_ROLES = {
     "worker": ("职工", [], "只能看到本人的记录"),
-    "liaison": ("群众工作联络员", [ORG_VIEW, MEMBERS_VIEW], "班组的联络员:第一时间知情、报告、督促"),
+    "liaison": (
+        "群众工作联络员",
+        [ORG_VIEW, MEMBERS_VIEW, APPEALS_RECORD],
+        "班组的联络员:第一时间知情、报告、督促",
+    ),
     "cadre": ("工会干部", _CADRE, "本单位及下属单位的工会工作"),
-    "chairman": ("工会主席", [*_CADRE, AUDIT_VIEW], "对本单位工会工作负总责"),
+    "chairman": (
+        "工会主席",
+        [*_CADRE, AUDIT_VIEW, APPEALS_SUPERVISE, APPEALS_CONFIGURE],
+        "对本单位工会工作负总责",
+    ),
+    "operator": ("热线接线员", [ORG_VIEW, APPEALS_RECORD], "接听维权热线,登记来电诉求"),
     "handler": ("承办部门经办人", [ORG_VIEW], "办理转交本部门的事项"),
-    "leader": ("党政领导", [ORG_VIEW, MEMBERS_VIEW], "阅看本单位的情况,结对帮扶"),
+    "leader": ("党政领导", [ORG_VIEW, MEMBERS_VIEW, APPEALS_VIEW], "阅看本单位的情况,结对帮扶"),
     "representative": ("职工代表", [ORG_VIEW], "提出提案、参加巡视"),
-    "supervisor": ("督查人员", [ORG_VIEW, MEMBERS_VIEW, AUDIT_VIEW], "监督时限和帮扶资金使用"),
+    "supervisor": (
+        "督查人员",
+        [ORG_VIEW, MEMBERS_VIEW, AUDIT_VIEW, APPEALS_VIEW, APPEALS_SUPERVISE, APPEALS_EXPORT],
+        "监督时限和帮扶资金使用",
+    ),
     "administrator": ("系统管理员", list(CAPABILITIES), "维护系统、角色和节假日"),
 }

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppealsConfig(AppConfig):
+    name = "lianxin.appeals"
+    label = "appeals"
+    verbose_name = _("职工诉求")

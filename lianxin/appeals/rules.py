@@ -1,0 +1,142 @@
+"""What Lianxin reads in an appeal's text on intake: flags, a suggested category, search tokens.
+
+Rules work on the simplified, whitespace-collapsed text, so traditional input matches the same
+words. They suggest; a person confirms (the flags on an appeal carry `flags_confirmed`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import jieba
+
+from lianxin.core.text import to_simplified
+
+from .models import Category, Flag
+
+_SPACE = re.compile(r"\s+")
+
+FLAG_WORDS: dict[str, tuple[str, ...]] = {
+    Flag.COLLECTIVE: (
+        "集体",
+        "大家都",
+        "全班",
+        "全车间",
+        "联名",
+        "一起去",
+        "好几十人",
+        "几十个人",
+        "上百人",
+        "很多人",
+        "罢工",
+        "停工",
+        "集体上访",
+        "围堵",
+        "聚集",
+        "拉横幅",
+        "工友们都",
+        "全体",
+    ),
+    Flag.SAFETY_URGENT: (
+        "漏气",
+        "煤气泄漏",
+        "泄漏",
+        "着火",
+        "起火",
+        "冒烟",
+        "爆炸",
+        "坍塌",
+        "塌方",
+        "触电",
+        "漏电",
+        "有毒",
+        "中毒",
+        "随时可能",
+        "马上要出事",
+        "危险",
+        "隐患严重",
+        "安全隐患",
+        "护栏断",
+        "没有防护",
+        "违章指挥",
+        "强令冒险",
+    ),
+    Flag.DISTRESS: (
+        "不想活",
+        "活不下去",
+        "想死",
+        "轻生",
+        "自杀",
+        "跳楼",
+        "寻短见",
+        "了结",
+        "绝望",
+        "撑不下去",
+        "没有希望",
+        "崩溃",
+        "走投无路",
+    ),
+    Flag.ARREARS: (
+        "欠薪",
+        "拖欠工资",
+        "工资没发",
+        "工资未发",
+        "没发工资",
+        "拖欠",
+        "欠发",
+        "克扣",
+        "不发工资",
+        "工资迟发",
+        "加班费没",
+        "绩效没发",
+    ),
+}
+
+
+def normalize(text: str) -> str:
+    """Simplified characters, whitespace collapsed, trimmed."""
+    return _SPACE.sub(" ", to_simplified(text or "")).strip()
+
+
+def tokens(normalized: str) -> list[str]:
+    """Search words of a normalized text: jieba's search-engine cut, punctuation and spaces dropped."""
+    return [word.lower() for word in jieba.cut_for_search(normalized) if word.strip() and _is_word(word)]
+
+
+def _is_word(word: str) -> bool:
+    return any(ch.isalnum() for ch in word)
+
+
+def search_tokens(normalized: str) -> str:
+    return " ".join(dict.fromkeys(tokens(normalized)))
+
+
+def find_flags(normalized: str) -> list[str]:
+    return [flag for flag, words in FLAG_WORDS.items() if any(word in normalized for word in words)]
+
+
+def title_from(normalized: str, limit: int = 30) -> str:
+    first = re.split(r"[。!?!?\n]", normalized, maxsplit=1)[0].strip() or normalized
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def keyword_table() -> list[tuple[str, str]]:
+    """(category code, simplified keyword) for every active category: one small query."""
+    return [
+        (code, to_simplified(word))
+        for code, keywords in Category.objects.filter(is_active=True).values_list("code", "keywords")
+        for word in keywords.split()
+    ]
+
+
+def suggest_category(normalized: str, *, table: Iterable[tuple[str, str]] | None = None) -> str | None:
+    """The category whose keywords occur most often in the text; None when nothing matches."""
+    hits: Counter[str] = Counter()
+    for code, word in table if table is not None else keyword_table():
+        if word and word in normalized:
+            hits[code] += len(word)
+    if not hits:
+        return None
+    return hits.most_common(1)[0][0]
