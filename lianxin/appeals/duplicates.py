@@ -20,7 +20,10 @@ from .models import OPEN_STATES, Appeal, AppealSignature, DuplicateBand
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
-THRESHOLD = 0.6
+THRESHOLD = 0.5
+"""Estimated Jaccard similarity of the word sets from which two appeals count as near-identical; at
+the LSH curve's own threshold (about (1/BANDS) ** (1/ROWS)), so few candidates are lost. Candidates are
+only shown to people, who decide: better one too many than one missed."""
 SCOPE_DEPTH = 2
 """Duplicates are looked for within the same unit at this depth (the second-level company)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,10 +124,14 @@ class DeadlineRule(models.Model):
         verbose_name = _("办理时限")
         verbose_name_plural = _("办理时限")
         constraints = [
+            # One rule per (category or none, kind, flag); Coalesce so that "no category" counts
+            # as a value on SQLite too (it has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["category", "kind", "flag"],
-                name="appeals_deadlinerule_unique",
-                nulls_distinct=False,
+                Coalesce("category", models.Value(0)),
+                "kind",
+                "flag",
+                name="appeals_deadlinerule_one_per_key",
+                violation_error_message=_("同一类别、性质和标记只能有一条时限规则。"),
             ),
             models.CheckConstraint(
                 condition=Q(extended_working_days__gte=models.F("answer_working_days")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 
@@ -38,6 +39,13 @@ FLAG_WORDS: dict[str, tuple[str, ...]] = {
         "拉横幅",
         "工友们都",
         "全体",
+        "上访",
+        "堵门",
+        "堵路",
+        "静坐",
+        "集体去",
+        "一百多人",
+        "几百人",
     ),
     Flag.SAFETY_URGENT: (
         "漏气",
@@ -62,6 +70,15 @@ FLAG_WORDS: dict[str, tuple[str, ...]] = {
         "没有防护",
         "违章指挥",
         "强令冒险",
+        "随时会掉",
+        "随时会塌",
+        "快塌了",
+        "要塌了",
+        "钢丝绳断",
+        "砸到人",
+        "有人中暑",
+        "消防通道被堵",
+        "跑不出去",
     ),
     Flag.DISTRESS: (
         "不想活",
@@ -77,6 +94,12 @@ FLAG_WORDS: dict[str, tuple[str, ...]] = {
         "没有希望",
         "崩溃",
         "走投无路",
+        "活着没意思",
+        "活着没有意思",
+        "不如死了",
+        "一死了之",
+        "结束生命",
+        "遗书",
     ),
     Flag.ARREARS: (
         "欠薪",
@@ -91,13 +114,29 @@ FLAG_WORDS: dict[str, tuple[str, ...]] = {
         "工资迟发",
         "加班费没",
         "绩效没发",
+        "个月没发",
+        "一分没有",
+        "一分钱没",
+        "讨薪",
+        "讨工资",
     ),
 }
 
 
 def normalize(text: str) -> str:
     """Simplified characters, whitespace collapsed, trimmed."""
-    return _SPACE.sub(" ", to_simplified(text or "")).strip()
+    simplified = to_simplified(text or "")
+    if "著" in simplified:
+        # Taiwan usage writes 着 as 著 (活著, 睡不著), which the general conversion leaves alone.
+        simplified = _taiwan_to_simplified().convert(simplified)
+    return _SPACE.sub(" ", simplified).strip()
+
+
+@lru_cache(maxsize=1)
+def _taiwan_to_simplified():
+    import opencc
+
+    return opencc.OpenCC("tw2s")
 
 
 def tokens(normalized: str) -> list[str]:

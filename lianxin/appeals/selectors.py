@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from lianxin.core.capabilities import APPEALS_HANDLE, APPEALS_SUPERVISE, APPEALS
 from lianxin.core.permissions import get_object_in_scope, scope_q
 from lianxin.org.models import Unit
 
-from .models import OPEN_STATES, Appeal, AppealEvent, Category, Meeting, PublicAnswer, Referral, State
+from .models import OPEN_STATES, Appeal, AppealEvent, Category, Flag, Meeting, PublicAnswer, Referral, State
 from .search import apply_search
 from .services import track_digest
 
@@ -47,9 +47,21 @@ class Bucket:
     WAITING_WORKER = "waiting_worker"
     WAITING_RATING = "waiting_rating"
     REOPENED = "reopened"
+    DEPARTMENT_ANSWERED = "department_answered"
     MINE = "mine"
     OPEN = "open"
-    ALL = (NEW, DUE_SOON, OVERDUE, WAITING_DEPARTMENT, WAITING_WORKER, WAITING_RATING, REOPENED, MINE, OPEN)
+    ALL = (
+        NEW,
+        DUE_SOON,
+        OVERDUE,
+        WAITING_DEPARTMENT,
+        DEPARTMENT_ANSWERED,
+        WAITING_WORKER,
+        WAITING_RATING,
+        REOPENED,
+        MINE,
+        OPEN,
+    )
 
 
 def _bucket_q(bucket: str, *, user, now: dt.datetime) -> Q:
@@ -66,6 +78,10 @@ def _bucket_q(bucket: str, *, user, now: dt.datetime) -> Q:
             | Q(state=State.SUBMITTED, paused_at__isnull=True, accept_due__lt=now)
         ),
         Bucket.WAITING_DEPARTMENT: Q(state=State.IN_PROGRESS) & Q(open_referral),
+        # The department has answered and nothing else is out: the union's turn to answer the worker.
+        Bucket.DEPARTMENT_ANSWERED: Q(state=State.IN_PROGRESS)
+        & Q(Exists(Referral.objects.filter(appeal=OuterRef("pk"), answered_at__isnull=False)))
+        & ~Q(open_referral),
         Bucket.WAITING_WORKER: open_q & Q(paused_at__isnull=False),
         Bucket.WAITING_RATING: Q(state=State.ANSWERED),
         Bucket.REOPENED: open_q & Q(reopen_count__gt=0),
@@ -109,7 +125,7 @@ def appeal_list(*, fetched_by, filters: AppealFilters | None = None) -> QuerySet
     if f.channel:
         qs = qs.filter(channel=f.channel)
     if f.flag:
-        qs = qs.filter(**{f"flag_{f.flag}": True})
+        qs = qs.filter(**{f"flag_{f.flag}": True}) if f.flag in Flag.values else qs.none()
     if f.overdue is not None:
         overdue_q = _bucket_q(Bucket.OVERDUE, user=fetched_by, now=now)
         qs = qs.filter(overdue_q) if f.overdue else qs.exclude(overdue_q)
@@ -196,7 +212,7 @@ def referral_list(*, fetched_by, open_only: bool = False) -> QuerySet[Referral]:
     )
     if open_only:
         qs = qs.filter(answered_at__isnull=True)
-    return qs.order_by("answered_at", "due", "id")
+    return qs.order_by(F("answered_at").asc(nulls_first=True), "due", "id")
 
 
 def referral_get(*, fetched_by, referral_id) -> Referral:
@@ -323,9 +339,7 @@ def appeal_rates(
             "pk", filter=open_q & Q(paused_at__isnull=True, answer_due__lt=now) & ~Q(reopen_count__gt=0)
         ),
         open=Count("pk", filter=open_q),
-        overdue_open=Count(
-            "pk", filter=open_q & (Q(overdue=True) | Q(paused_at__isnull=True, answer_due__lt=now))
-        ),
+        overdue_open=Count("pk", filter=_bucket_q(Bucket.OVERDUE, user=None, now=now)),
     )
     return Rates(
         received=ap["received"],

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,29 +96,44 @@ def _new_track_code() -> str:
 
 
 def _next_number(year: int) -> str:
-    """SS-2026-000123. PostgreSQL: a sequence per year (no lock held till commit); SQLite: a counter
-    row (SQLite serializes writers anyway)."""
+    """SS-2026-000123, unique under concurrent intake.
+
+    PostgreSQL: a sequence per year, so no lock is held till commit (numbers of rolled-back intakes
+    are skipped, never reused). The sequence is made on the year's first intake; two intakes racing
+    to make it both end up using it. SQLite: one upsert of the year's counter row, which takes the
+    write lock at once (SQLite serializes writers), so no two transactions read the same value.
+    """
+    year = int(year)
     if connection.vendor == "postgresql":
-        name = f"appeals_number_{year}"
-        with connection.cursor() as cursor:
-            try:
-                with transaction.atomic():
-                    cursor.execute("SELECT nextval(%s)", [name])
-            except Exception:
-                with transaction.atomic():
-                    cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # noqa: S608 - int year
-                cursor.execute("SELECT nextval(%s)", [name])
-            value = cursor.fetchone()[0]
+        value = _pg_next_in_sequence(f"appeals_number_{year}")
     else:
-        updated = YearCounter.objects.filter(year=year).update(last=F("last") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    YearCounter.objects.create(year=year, last=1)
-            except IntegrityError:
-                YearCounter.objects.filter(year=year).update(last=F("last") + 1)
-        value = YearCounter.objects.get(year=year).last
+        table = connection.ops.quote_name(YearCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - our own table name
+                "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+                [year],
+            )
+            value = cursor.fetchone()[0]
     return f"SS-{year}-{value:06d}"
+
+
+def _pg_next_in_sequence(name: str) -> int:
+    """nextval of `name`, creating the sequence when it is missing. Each attempt runs in a savepoint,
+    so a failed attempt never leaves the caller's transaction aborted."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s)", [name])
+                return cursor.fetchone()[0]
+        except ProgrammingError:  # undefined_table: the year's first appeal
+            pass
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {connection.ops.quote_name(name)}")
+        except (IntegrityError, ProgrammingError):  # another intake made it at that moment: use theirs
+            pass
+    raise AppealError(_("暂时无法生成诉求编号,请稍后重试。"))
 
 
 def _ancestors(unit: Unit) -> list[str]:
@@ -359,6 +374,44 @@ def _first(appeal: Appeal, actions) -> bool:
 RESPONSES = (Action.ACCEPTED, Action.REJECTED, Action.MERGED)
 
 
+def _clock(appeal: Appeal, now: dt.datetime) -> dt.datetime:
+    """The moment the appeal's clock shows: it stood still from the request for more information."""
+    return min(now, appeal.paused_at) if appeal.paused_at else now
+
+
+def _response_on_time(appeal: Appeal, now: dt.datetime) -> bool | None:
+    """`on_time` of a response event: set on the first response only (the response rate counts it)."""
+    return (_clock(appeal, now) <= appeal.accept_due) if _first(appeal, RESPONSES) else None
+
+
+def _worker_side_actor(appeal: Appeal, user):
+    """Who is written as the actor of a worker's own step. Never anyone on an anonymous appeal:
+    handlers read the events, and the actor would name the worker."""
+    if appeal.is_anonymous:
+        return None
+    return user if getattr(user, "pk", None) else None
+
+
+def worker_may_act(appeal: Appeal, *, user=None, track_code: str | None = None) -> bool:
+    """Whether the person acting is the appeal's worker: by the follow-up code, or logged in as the
+    worker of a named appeal."""
+    if track_code:
+        return bool(appeal.track_digest) and secrets.compare_digest(
+            appeal.track_digest, track_digest(track_code)
+        )
+    if appeal.is_anonymous or not (user and user.is_authenticated):
+        return False
+    if appeal.submitted_by_id and appeal.submitted_by_id == user.pk:
+        return True
+    return bool(appeal.member_id and appeal.member.user_id == user.pk)
+
+
+def _check_worker(appeal: Appeal, *, user, track_code: str | None) -> None:
+    """When a follow-up code is given it must be this appeal's (the view may also have checked)."""
+    if track_code is not None and not worker_may_act(appeal, track_code=track_code):
+        raise PermissionDenied(_("查询码不正确。"))
+
+
 @transaction.atomic
 def appeal_accept(
     *, appeal: Appeal, accepted_by, note: str = "", expected_version: int | None = None
@@ -368,11 +421,14 @@ def appeal_accept(
     _require_state(appeal, (State.SUBMITTED,), _("受理"))
     now = timezone.now()
     old = appeal.state
+    on_time = _response_on_time(appeal, now)
     appeal.state = State.ACCEPTED
     appeal.accepted_at = now
     if appeal.assignee_id is None:
         appeal.assignee = accepted_by
-    _save(appeal, "state", "accepted_at", "assignee")
+    # The acceptance limit is met (late or not); what still counts is the answer limit.
+    appeal.overdue = appeal.paused_at is None and appeal.answer_due < now
+    _save(appeal, "state", "accepted_at", "assignee", "overdue")
     _event(
         appeal,
         Action.ACCEPTED,
@@ -380,7 +436,7 @@ def appeal_accept(
         from_state=old,
         to_state=appeal.state,
         note=note,
-        on_time=(now <= appeal.accept_due) if _first(appeal, RESPONSES) else None,
+        on_time=on_time,
     )
     notify.appeal_to_worker(appeal, _("您的诉求已受理"))
     return appeal
@@ -409,13 +465,21 @@ def appeal_request_info(
 
 
 @transaction.atomic
-def appeal_provide_info(*, appeal: Appeal, provided_by=None, text: str) -> Appeal:
-    """The worker's answer to a request for more: the clock runs again, limits moved on."""
+def appeal_provide_info(
+    *, appeal: Appeal, provided_by=None, text: str, track_code: str | None = None
+) -> Appeal:
+    """The worker's answer to a request for more: the clock runs again, limits moved on.
+
+    The view checks it is the worker (login, or the follow-up code of an anonymous appeal); a
+    `track_code` passed here is checked again. On an anonymous appeal no actor is recorded."""
     text = _check_text(text)
     appeal = _locked(appeal)
+    _check_worker(appeal, user=provided_by, track_code=track_code)
+    _require_state(appeal, OPEN_STATES, _("补充"))
     if not appeal.paused_at:
         raise AppealConflict(_("现在不需要补充。"))
     now = timezone.now()
+    paused_at = appeal.paused_at
     rule = deadlines.rule_for(category_id=appeal.category_id, kind=appeal.kind, flags=appeal.flags)
     if appeal.state == State.SUBMITTED:
         appeal.accept_due = deadlines.moved_for_pause(
@@ -426,7 +490,14 @@ def appeal_provide_info(*, appeal: Appeal, provided_by=None, text: str) -> Appea
     )
     appeal.paused_at = None
     _save(appeal, "paused_at", "accept_due", "answer_due")
-    _event(appeal, Action.INFO_PROVIDED, actor=provided_by, from_state=appeal.state, note=text)
+    _event(
+        appeal,
+        Action.INFO_PROVIDED,
+        actor=_worker_side_actor(appeal, provided_by),
+        from_state=appeal.state,
+        note=text,
+        data={"waited_from": paused_at.isoformat()},
+    )
     notify.appeal_to_handlers(appeal, _("职工已补充诉求内容"))
     return appeal
 
@@ -644,17 +715,30 @@ def appeal_answer(*, appeal: Appeal, answered_by, answer: str, expected_version:
     )
     duplicates.appeal_forget(appeal)
     notify.appeal_to_worker(appeal, _("您的诉求有了答复,请评价"), body=answer)
-    for merged in appeal.merged_appeals.all():
-        _event(
-            merged,
-            Action.ANSWERED,
-            actor=answered_by,
-            from_state=merged.state,
-            note=answer,
-            data={"via": appeal.number},
-        )
-        notify.appeal_to_worker(merged, _("您的诉求有了答复"), body=answer)
+    merged = Appeal.objects.select_for_update().filter(merged_into=appeal, state=State.MERGED).order_by("pk")
+    for each in merged:
+        _pass_answer(each, target=appeal, actor=answered_by, now=now)
     return appeal
+
+
+def _pass_answer(merged: Appeal, *, target: Appeal, actor, now: dt.datetime) -> None:
+    """A merged appeal's worker gets the target's answer: on their appeal, in its events, told."""
+    merged.answer = target.answer
+    merged.answered_at = now
+    _save(merged, "answer", "answered_at")
+    _event(
+        merged,
+        Action.ANSWERED,
+        actor=actor,
+        from_state=merged.state,
+        note=target.answer,
+        data={"via": target.number, "via_id": target.pk},
+    )
+    notify.appeal_to_worker(
+        merged,
+        _("您的诉求已并入 %(number)s 一并办理,现有了答复") % {"number": target.number},
+        body=target.answer,
+    )
 
 
 @transaction.atomic
@@ -664,8 +748,16 @@ def appeal_merge(
     """A duplicate joins an open appeal; its worker gets that appeal's answer."""
     if into.pk == appeal.pk:
         raise ValidationError({"into": _("不能合并到自身。")})
+    # Lock both rows in id order: two merges of the same pair, either way round, cannot deadlock.
+    locked = {
+        row.pk: row
+        for row in Appeal.objects.select_for_update()
+        .select_related("handling_unit", "origin_unit")
+        .filter(pk__in=[appeal.pk, into.pk])
+        .order_by("pk")
+    }
     appeal = _locked(appeal, expected_version)
-    target = Appeal.objects.select_for_update().get(pk=into.pk)
+    target = locked[into.pk]
     _require(merged_by, appeal)
     _require(merged_by, target)
     _require_state(appeal, OPEN_STATES, _("合并"))
@@ -673,6 +765,7 @@ def appeal_merge(
         raise ValidationError({"into": _("只能并入尚未办结的诉求。")})
     now = timezone.now()
     old = appeal.state
+    on_time = _response_on_time(appeal, now)
     appeal.state = State.MERGED
     appeal.merged_into = target
     appeal.closed_at = now
@@ -685,9 +778,23 @@ def appeal_merge(
         from_state=old,
         to_state=appeal.state,
         note=note,
-        on_time=(now <= appeal.accept_due) if _first(appeal, RESPONSES) else None,
+        on_time=on_time,
         data={"into": target.number, "into_id": target.pk},
     )
+    # Appeals merged earlier into this one follow it, so the target's answer reaches them too.
+    moved = list(Appeal.objects.select_for_update().filter(merged_into=appeal).order_by("pk"))
+    for earlier in moved:
+        earlier.merged_into = target
+        _save(earlier, "merged_into")
+        _event(
+            earlier,
+            Action.COMMENTED,
+            actor=merged_by,
+            from_state=earlier.state,
+            visible=False,
+            note=_("随 %(number)s 并入 %(into)s") % {"number": appeal.number, "into": target.number},
+            data={"into_id": target.pk},
+        )
     _event(
         target,
         Action.COMMENTED,
@@ -699,7 +806,8 @@ def appeal_merge(
     )
     duplicates.appeal_forget(appeal)
     if target.state == State.ANSWERED:
-        notify.appeal_to_worker(appeal, _("您的诉求已并入同类诉求并有了答复"), body=target.answer)
+        for each in (appeal, *moved):
+            _pass_answer(each, target=target, actor=merged_by, now=now)
     else:
         notify.appeal_to_worker(appeal, _("您的诉求已并入同类诉求一并办理"))
     return appeal
@@ -712,9 +820,12 @@ def appeal_reject(*, appeal: Appeal, rejected_by, reason: str, expected_version:
         raise ValidationError({"note": _("不予受理须写明职工能看到的理由。")})
     appeal = _locked(appeal, expected_version)
     _require(rejected_by, appeal)
-    _require_state(appeal, (State.SUBMITTED, State.ACCEPTED), _("不予受理"))
+    _require_state(appeal, (State.SUBMITTED, State.ACCEPTED, State.DELIBERATING), _("不予受理"))
+    if appeal.reopen_count:
+        raise AppealConflict(_("职工不满意而重新办理的诉求不能不予受理,请重新答复。"))
     now = timezone.now()
     old = appeal.state
+    on_time = _response_on_time(appeal, now)
     appeal.state = State.REJECTED
     appeal.reject_reason = reason
     appeal.closed_at = now
@@ -727,7 +838,7 @@ def appeal_reject(*, appeal: Appeal, rejected_by, reason: str, expected_version:
         from_state=old,
         to_state=appeal.state,
         note=reason,
-        on_time=(now <= appeal.accept_due) if _first(appeal, RESPONSES) else None,
+        on_time=on_time,
     )
     duplicates.appeal_forget(appeal)
     notify.appeal_to_worker(appeal, _("您的诉求不予受理"), body=reason)
@@ -735,16 +846,26 @@ def appeal_reject(*, appeal: Appeal, rejected_by, reason: str, expected_version:
 
 
 @transaction.atomic
-def appeal_withdraw(*, appeal: Appeal, withdrawn_by=None, reason: str = "") -> Appeal:
+def appeal_withdraw(
+    *, appeal: Appeal, withdrawn_by=None, reason: str = "", track_code: str | None = None
+) -> Appeal:
     """The worker withdraws (the view has checked it is the worker: login or follow-up code)."""
     appeal = _locked(appeal)
+    _check_worker(appeal, user=withdrawn_by, track_code=track_code)
     _require_state(appeal, OPEN_STATES, _("撤回"))
     old = appeal.state
     appeal.state = State.WITHDRAWN
     appeal.closed_at = timezone.now()
     appeal.paused_at = None
     _save(appeal, "state", "closed_at", "paused_at")
-    _event(appeal, Action.WITHDRAWN, actor=withdrawn_by, from_state=old, to_state=appeal.state, note=reason)
+    _event(
+        appeal,
+        Action.WITHDRAWN,
+        actor=_worker_side_actor(appeal, withdrawn_by),
+        from_state=old,
+        to_state=appeal.state,
+        note=reason,
+    )
     duplicates.appeal_forget(appeal)
     notify.appeal_to_handlers(appeal, _("职工撤回了诉求"))
     return appeal
@@ -757,7 +878,9 @@ def rating_window_end(appeal: Appeal) -> dt.datetime | None:
 
 
 @transaction.atomic
-def appeal_rate(*, appeal: Appeal, score: str, comment: str = "", rated_by=None) -> Appeal:
+def appeal_rate(
+    *, appeal: Appeal, score: str, comment: str = "", rated_by=None, track_code: str | None = None
+) -> Appeal:
     """The worker rates the answer. Dissatisfied the first time: it reopens one level up, with the
     reason; otherwise (or the second time) it closes."""
     if score not in Score.values:
@@ -766,7 +889,9 @@ def appeal_rate(*, appeal: Appeal, score: str, comment: str = "", rated_by=None)
     if score == Score.DISSATISFIED and len(comment) < 2:
         raise ValidationError({"comment": _("不满意时请说明原因,便于重新办理。")})
     appeal = _locked(appeal)
+    _check_worker(appeal, user=rated_by, track_code=track_code)
     _require_state(appeal, (State.ANSWERED,), _("评价"))
+    rated_by = _worker_side_actor(appeal, rated_by)
     now = timezone.now()
     if now > rating_window_end(appeal):
         raise AppealConflict(_("评价期已过。"))
@@ -784,12 +909,20 @@ def appeal_rate(*, appeal: Appeal, score: str, comment: str = "", rated_by=None)
     return appeal
 
 
+def _reopen_unit(unit: Unit) -> Unit:
+    """Where a reopened appeal goes: the nearest unit above `unit` whose cadres handle appeals (the
+    parent when none does); at the top of the tree, the top itself."""
+    if unit.depth <= 1:
+        return unit
+    return handling_unit_for(Unit.objects.get(path=unit.path[: -Unit.steplen]), Channel.WEB)
+
+
 def _reopen(appeal: Appeal, *, reason: str, now: dt.datetime) -> None:
-    parent = Unit.objects.get_parent(appeal.handling_unit) if appeal.handling_unit.depth > 1 else None
+    parent = _reopen_unit(appeal.handling_unit)
     from_unit = appeal.handling_unit
     rule = deadlines.rule_for(category_id=appeal.category_id, kind=appeal.kind, flags=appeal.flags)
     appeal.state = State.ACCEPTED
-    appeal.handling_unit = parent or appeal.handling_unit
+    appeal.handling_unit = parent
     appeal.assignee = None
     appeal.reopen_count += 1
     appeal.answered_at = None
@@ -818,6 +951,7 @@ def _reopen(appeal: Appeal, *, reason: str, now: dt.datetime) -> None:
         data={
             "from_unit": from_unit.pk,
             "from_unit_name": from_unit.name,
+            "to_unit": appeal.handling_unit.pk,
             "to_unit_name": appeal.handling_unit.name,
         },
     )
@@ -881,6 +1015,12 @@ def appeal_confirm_flags(
     if category is not None and category.pk != appeal.category_id:
         appeal.category = category
         fields.append("category")
+    if appeal.state == State.SUBMITTED and not appeal.paused_at:
+        # A danger or distress found now must be accepted within the urgent limit, counted from now.
+        rule = deadlines.rule_for(category_id=appeal.category_id, kind=appeal.kind, flags=appeal.flags)
+        if rule.accept_hours:
+            appeal.accept_due = min(appeal.accept_due, deadlines.accept_due(timezone.now(), rule))
+            fields.append("accept_due")
     _save(appeal, *fields)
     _event(
         appeal,
@@ -949,6 +1089,8 @@ def meeting_decide(
     """Record the meeting's decision on one appeal and carry it out: handle, refer, answer or reject."""
     if decision not in [value for value in MeetingItem.Decision.values if value]:
         raise ValidationError({"decision": _("请选择议事决定。")})
+    if decision == MeetingItem.Decision.REFER and department is None:
+        raise ValidationError({"department": _("转部门办理须选择部门。")})
     item = MeetingItem.objects.select_for_update().select_related("meeting", "appeal").get(pk=item.pk)
     if not has_unit_permission(decided_by, item.meeting.unit, APPEALS_DELIBERATE):
         raise PermissionDenied(_("您不能为这个单位作出议事决定。"))
@@ -958,7 +1100,8 @@ def meeting_decide(
     item.note = note
     item.department = department
     item.save(update_fields=["decision", "note", "department"])
-    appeal = item.appeal
+    appeal = _locked(item.appeal)
+    _require_state(appeal, (*OPEN_STATES,), _("作出议事决定"))
     _event(
         appeal,
         Action.DECIDED,
@@ -970,8 +1113,6 @@ def meeting_decide(
     if decision == MeetingItem.Decision.SELF:
         appeal_start(appeal=appeal, started_by=decided_by, note=note)
     elif decision == MeetingItem.Decision.REFER:
-        if department is None:
-            raise ValidationError({"department": _("转部门办理须选择部门。")})
         appeal_refer(appeal=appeal, referred_by=decided_by, department=department, note=note)
     elif decision == MeetingItem.Decision.ANSWER:
         appeal_answer(appeal=appeal, answered_by=decided_by, answer=note)
@@ -1051,22 +1192,38 @@ def appeal_mark_overdue(*, appeal: Appeal, now: dt.datetime | None = None) -> bo
     return True
 
 
-@transaction.atomic
-def appeal_escalate(*, appeal: Appeal, now: dt.datetime | None = None) -> bool:
-    """One level up once every `LIANXIN_APPEAL_ESCALATION_GRACE_DAYS` working days past the limit."""
-    now = now or timezone.now()
-    appeal = _locked(appeal)
+def _grace() -> int:
+    return max(settings.LIANXIN_APPEAL_ESCALATION_GRACE_DAYS, 1)
+
+
+def escalation_due(limit: dt.datetime, level: int) -> dt.datetime:
+    """When an appeal past `limit`, escalated `level` times so far, goes one level further up: at
+    the end of the grace period's last working day (grace = LIANXIN_APPEAL_ESCALATION_GRACE_DAYS
+    working days, counted again for each further level)."""
+    return deadlines.end_of_day(deadlines.add_working_days(timezone.localdate(limit), _grace() * (level + 1)))
+
+
+def _escalation_pending(appeal: Appeal, now: dt.datetime) -> Unit | None:
+    """The unit an overdue appeal is now due to be escalated to, if any (never above the top)."""
     limit = _overdue_limit(appeal, now)
-    if limit is None:
-        return False
-    grace = max(settings.LIANXIN_APPEAL_ESCALATION_GRACE_DAYS, 1)
-    late = deadlines.working_days_late(limit, now)
-    if late < grace * (appeal.escalation_level + 1):
-        return False
+    if limit is None or now <= escalation_due(limit, appeal.escalation_level):
+        return None
     current = appeal.escalated_unit or appeal.handling_unit
     if current.depth <= 1:
+        return None
+    return Unit.objects.get(path=current.path[: -Unit.steplen])
+
+
+@transaction.atomic
+def appeal_escalate(*, appeal: Appeal, now: dt.datetime | None = None) -> bool:
+    """One level up once every `LIANXIN_APPEAL_ESCALATION_GRACE_DAYS` working days past the limit;
+    the parent unit's cadres and supervisors are told."""
+    now = now or timezone.now()
+    appeal = _locked(appeal)
+    parent = _escalation_pending(appeal, now)
+    if parent is None:
         return False
-    parent = Unit.objects.get_parent(current)
+    limit = _overdue_limit(appeal, now)
     appeal.escalation_level += 1
     appeal.escalated_unit = parent
     _save(appeal, "escalation_level", "escalated_unit")
@@ -1076,26 +1233,82 @@ def appeal_escalate(*, appeal: Appeal, now: dt.datetime | None = None) -> bool:
         from_state=appeal.state,
         visible=False,
         note=parent.name,
-        data={"unit": parent.pk, "level": appeal.escalation_level, "working_days_late": late},
+        data={
+            "unit": parent.pk,
+            "level": appeal.escalation_level,
+            "working_days_late": deadlines.working_days_late(limit, now),
+        },
     )
     notify.appeal_escalated(appeal, parent)
     return True
 
 
-def appeals_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Mark overdue, escalate, close lapsed ratings. Safe to run at any time, on any node, twice."""
+REMIND_BEFORE = dt.timedelta(hours=24)
+"""The sweep reminds the handlers once when an appeal's answer limit is this close."""
+
+
+def _reminder_pending(appeal: Appeal, now: dt.datetime) -> bool:
+    return (
+        appeal.state in (State.ACCEPTED, State.DELIBERATING, State.IN_PROGRESS)
+        and appeal.paused_at is None
+        and now < appeal.answer_due <= now + REMIND_BEFORE
+    )
+
+
+@transaction.atomic
+def appeal_remind_due(*, appeal: Appeal, now: dt.datetime | None = None) -> bool:
+    """Remind the handlers, once per limit, that the answer is due within a day."""
     now = now or timezone.now()
-    counts = {"overdue": 0, "escalated": 0, "lapsed": 0}
+    appeal = _locked(appeal)
+    due = appeal.answer_due.isoformat()
+    if (
+        not _reminder_pending(appeal, now)
+        or appeal.events.filter(action=Action.REMINDED, actor__isnull=True, data__due=due).exists()
+    ):
+        return False
+    _event(appeal, Action.REMINDED, from_state=appeal.state, visible=False, data={"auto": True, "due": due})
+    notify.appeal_to_handlers(
+        appeal,
+        _("诉求即将到期(%(due)s)")
+        % {"due": timezone.localtime(appeal.answer_due).strftime("%Y-%m-%d %H:%M")},
+    )
+    return True
+
+
+def appeals_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark overdue, escalate, remind of limits due within a day, close lapsed ratings.
+
+    Safe to run at any time, on any node, twice: each step re-checks under a row lock and writes
+    its event once. Rows are looked at unlocked first, so only those with something to do are locked.
+    """
+    now = now or timezone.now()
+    counts = {"overdue": 0, "escalated": 0, "reminded": 0, "lapsed": 0}
+    running = Appeal.objects.filter(state__in=OPEN_STATES, paused_at__isnull=True).select_related(
+        "handling_unit", "escalated_unit"
+    )
     late_q = Q(state=State.SUBMITTED, accept_due__lt=now) | Q(answer_due__lt=now)
-    late = Appeal.objects.filter(late_q, state__in=OPEN_STATES, paused_at__isnull=True).only("pk")
-    for appeal in late.iterator(chunk_size=500):
-        counts["overdue"] += appeal_mark_overdue(appeal=appeal, now=now)
-        while appeal_escalate(appeal=appeal, now=now):
-            counts["escalated"] += 1
+    for appeal in running.filter(late_q).order_by("pk").iterator(chunk_size=500):
+        if not appeal.overdue:
+            counts["overdue"] += appeal_mark_overdue(appeal=appeal, now=now)
+        if _escalation_pending(appeal, now) is not None:
+            while appeal_escalate(appeal=appeal, now=now):
+                counts["escalated"] += 1
+    soon = running.filter(answer_due__gt=now, answer_due__lte=now + REMIND_BEFORE).exclude(
+        state=State.SUBMITTED
+    )
+    already = set(
+        AppealEvent.objects.filter(action=Action.REMINDED, actor__isnull=True, appeal__in=soon).values_list(
+            "appeal_id", "data__due"
+        )
+    )
+    for appeal in soon.order_by("pk").iterator(chunk_size=500):
+        if (appeal.pk, appeal.answer_due.isoformat()) not in already:
+            counts["reminded"] += appeal_remind_due(appeal=appeal, now=now)
     window = dt.timedelta(days=settings.LIANXIN_APPEAL_RATING_DAYS)
     for appeal in (
         Appeal.objects.filter(state=State.ANSWERED, answered_at__lt=now - window)
         .only("pk")
+        .order_by("pk")
         .iterator(chunk_size=500)
     ):
         counts["lapsed"] += appeal_lapse(appeal=appeal, now=now) is not None

@@ -16,6 +16,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     held = capabilities_of(user)
+    if getattr(request, "htmx", False):
+        return {"user_capabilities": held}  # a fragment: no navigation bar to fill
     items = [(_("首页"), reverse("core:home"), "home")]
     if caps.ORG_VIEW in held:
         items.append((_("组织架构"), reverse("org:tree"), "org"))
@@ -23,10 +25,32 @@ def navigation(request) -> dict:
         items.append((_("会员名册"), reverse("members:list"), "members"))
     if caps.MEMBERS_IMPORT in held:
         items.append((_("导入会员"), reverse("members:import"), "import"))
+    appeals_home = (
+        "appeals:worklist"
+        if caps.APPEALS_HANDLE in held
+        else "appeals:list"
+        if caps.APPEALS_VIEW in held
+        else "appeals:record"
+        if caps.APPEALS_RECORD in held
+        else ""
+    )
+    if appeals_home:
+        items.append((_("诉求办理"), reverse(appeals_home), "appeals"))
+    if user.appeal_departments.exists():
+        items.append((_("转办事项"), reverse("appeals:referrals"), "referrals"))
+    items.append((_("我要说事"), reverse("appeals:submit"), "appeals_new"))
+    items.append((_("我的诉求"), reverse("appeals:mine"), "appeals_mine"))
+    items.append((_("有问有答"), reverse("appeals:qa"), "appeals_qa"))
     if hasattr(user, "member") and user.member is not None:
         items.append((_("我的信息"), reverse("members:detail", args=[user.member.pk]), "me"))
-    context = {"nav_items": items, "user_capabilities": held}
+    context = {"nav_items": items, "user_capabilities": held, "unread_notifications": _unread(user)}
     if held:  # cadres and staff see the calendar warning; workers need not
         context["calendar_missing_years"] = join_list(missing_years(*years_to_check()))
         context["can_manage_calendar"] = caps.CALENDAR_MANAGE in held
     return context
+
+
+def _unread(user) -> int:
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

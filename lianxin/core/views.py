@@ -45,6 +45,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if caps.ORG_VIEW in held:
         roots = unit_roots(fetched_by=request.user)
         context["roots"] = [(root, unit_coverage(unit=root)) for root in roots[:3]]
+    if caps.APPEALS_HANDLE in held:
+        from lianxin.appeals.selectors import worklist_counts
+
+        context["appeal_counts"] = worklist_counts(fetched_by=request.user)
     return render(request, "core/home.html", context)
 
 
@@ -72,3 +76,20 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     if _wants_json(request):
         return JsonResponse({"code": "locked_out", "message": str(message), "errors": []}, status=429)
     return render(request, "core/locked_out.html", status=429)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app notifications, newest first; opening the page marks them read."""
+    from django.core.paginator import Paginator
+
+    from .models import Notification
+    from .notifications import notification_mark_read
+
+    rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    unread_ids = [row.pk for row in page.object_list if row.read_at is None]
+    response = render(request, "core/notifications.html", {"page": page, "unread_ids": set(unread_ids)})
+    if unread_ids:
+        notification_mark_read(user=request.user, ids=unread_ids)
+    return response

@@ -22,6 +22,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--lang=zh-CN",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the test database is only used from here.

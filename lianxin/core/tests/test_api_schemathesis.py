@@ -8,6 +8,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from lianxin.appeals.tests.factories import make_appeal
 from lianxin.core.tokens import api_token_create
 from lianxin.members.tests.factories import make_member
 from lianxin.wsgi import application
@@ -31,6 +32,8 @@ def _keep_the_test_connection():
 def cadre_headers(personas, company):
     make_member(company.unit, "刘洋")
     make_member(company.sibling_team, "陈静")
+    make_appeal(unit=company.team, by=personas.cadre)  # recorded through the hotline
+    make_appeal(unit=company.team, by=personas.worker, anonymous=True)
     return {"Authorization": f"Bearer {api_token_create(user=personas.cadre)}"}
 
 

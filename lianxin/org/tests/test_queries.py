@@ -11,8 +11,9 @@ from lianxin.org.tests.factories import make_liaison, make_post, make_unit
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, roles, the calendar warning and the page's own reads; the same for any tree size.
-UNIT_PAGE_QUERIES = 22
+# Session, user, roles, the calendar warning, unread notifications, whether the user answers referrals,
+# and the page's own reads; the same for any tree size.
+UNIT_PAGE_QUERIES = 24
 CHILDREN_QUERIES = 7
 
 
