@@ -330,15 +330,6 @@ def _category(code: str | None) -> Category | None:
     return category
 
 
-def _check_version(appeal: Appeal, expected: int | None) -> None:
-    """For the steps whose service takes no expected_version: refuse a stale one up front."""
-    if expected is not None and appeal.version != expected:
-        raise services.AppealConflict(
-            _("诉求 %(number)s 已被他人更新(现为「%(state)s」),请刷新后再操作。")
-            % {"number": appeal.number, "state": appeal.get_state_display()}
-        )
-
-
 def _act(action: str, appeal: Appeal, user, body: ActionIn) -> None:
     version = body.expected_version
     common = {"appeal": appeal, "expected_version": version}
@@ -367,13 +358,11 @@ def _act(action: str, appeal: Appeal, user, body: ActionIn) -> None:
     elif action == "reject":
         services.appeal_reject(**common, rejected_by=user, reason=body.note)
     elif action in ("remind", "supervise"):
-        _check_version(appeal, version)
-        services.appeal_remind(appeal=appeal, reminded_by=user, note=body.note, order=action == "supervise")
+        services.appeal_remind(**common, reminded_by=user, note=body.note, order=action == "supervise")
     elif action == "confirm_flags":
-        _check_version(appeal, version)
         flags = [str(flag) for flag in body.flags] if body.flags is not None else appeal.flags
         services.appeal_confirm_flags(
-            appeal=appeal, confirmed_by=user, flags=flags, category=_category(body.category)
+            **common, confirmed_by=user, flags=flags, category=_category(body.category)
         )
     else:  # the Literal path parameter lets no other action through
         raise Http404

@@ -613,9 +613,11 @@ def appeal_lapse(*, appeal: Appeal, now: dt.datetime | None = None) -> Appeal | 
 
 
 @transaction.atomic
-def appeal_remind(*, appeal: Appeal, reminded_by, note: str = "", order: bool = False) -> Appeal:
+def appeal_remind(
+    *, appeal: Appeal, reminded_by, note: str = "", order: bool = False, expected_version: int | None = None
+) -> Appeal:
     """催办 (a reminder) or, with `order`, 督办 (a supervision order): on the record, the handlers told."""
-    appeal = _locked(appeal)
+    appeal = _locked(appeal, expected_version)
     if not has_unit_permission(reminded_by, appeal.origin_unit, APPEALS_SUPERVISE):
         raise PermissionDenied(_("您没有督办权限。"))
     _require_state(appeal, (*OPEN_STATES, State.ANSWERED), _("督办") if order else _("催办"))
@@ -637,13 +639,18 @@ def appeal_remind(*, appeal: Appeal, reminded_by, note: str = "", order: bool = 
 
 @transaction.atomic
 def appeal_confirm_flags(
-    *, appeal: Appeal, confirmed_by, flags: list[str], category: Category | None = None
+    *,
+    appeal: Appeal,
+    confirmed_by,
+    flags: list[str],
+    category: Category | None = None,
+    expected_version: int | None = None,
 ) -> Appeal:
     """A handler confirms (or corrects) the flags the rules found, and may correct the category."""
     unknown = set(flags) - set(Flag.values)
     if unknown:
         raise ValidationError({"flags": _("未知的标记:%(flags)s") % {"flags": "、".join(sorted(unknown))}})
-    appeal = _locked(appeal)
+    appeal = _locked(appeal, expected_version)
     _require(confirmed_by, appeal)
     before = appeal.flags
     for flag in Flag.values:

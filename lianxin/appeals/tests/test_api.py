@@ -398,13 +398,17 @@ def test_the_same_step_twice_answers_409_saying_what_state_it_is_in(api, appeals
     assert again.json()["message"] == f"诉求 {named.number} 现在是「已受理」,不能受理。"
 
 
-def test_a_stale_version_also_stops_a_reminder(api, appeals, personas):
+@pytest.mark.parametrize(
+    ("action", "body"), [("remind", {"note": "请抓紧"}), ("confirm_flags", {"flags": ["arrears"]})]
+)
+def test_a_stale_version_also_stops_a_reminder_and_a_flag_confirmation(api, appeals, personas, action, body):
     named, _anonymous, _sibling = appeals
     services.appeal_accept(appeal=named, accepted_by=personas.cadre)
 
-    response = act(api, "administrator", named, "remind", note="请抓紧", expected_version=1)
+    response = act(api, "administrator", named, action, **body, expected_version=1)
 
-    assert response.status_code == 409
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
+    assert named.events.filter(action__in=["reminded", "flags_confirmed"]).count() == 0
 
 
 # --- the three rates ------------------------------------------------------------------------------

@@ -358,12 +358,6 @@ def _run(name: str, form, appeal: Appeal, user) -> None:
     data = form.cleaned_data
     version = data["expected_version"]
     note = data.get("note", "")
-    if name in ("flags", "remind", "supervise") and version != appeal.version:
-        # These services take no expected version: check it here, before the change.
-        raise AppealConflict(
-            _("诉求 %(number)s 已被他人更新(现为「%(state)s」),请刷新后再操作。")
-            % {"number": appeal.number, "state": appeal.get_state_display()}
-        )
     common = {"appeal": appeal, "expected_version": version}
     if name == "accept":
         services.appeal_accept(accepted_by=user, note=note, **common)
@@ -387,10 +381,10 @@ def _run(name: str, form, appeal: Appeal, user) -> None:
         services.appeal_reject(rejected_by=user, reason=note, **common)
     elif name == "flags":
         services.appeal_confirm_flags(
-            appeal=appeal, confirmed_by=user, flags=data["flags"], category=data["category"]
+            confirmed_by=user, flags=data["flags"], category=data["category"], **common
         )
     elif name in ("remind", "supervise"):
-        services.appeal_remind(appeal=appeal, reminded_by=user, note=note, order=name == "supervise")
+        services.appeal_remind(reminded_by=user, note=note, order=name == "supervise", **common)
 
 
 DONE = {
