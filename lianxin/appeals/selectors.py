@@ -162,11 +162,32 @@ def appeal_get(*, fetched_by, appeal_id) -> Appeal:
     )
 
 
+WORKER_NOTES = frozenset(
+    {
+        Action.INFO_REQUESTED,
+        Action.INFO_PROVIDED,
+        Action.EXTENDED,
+        Action.ANSWERED,
+        Action.RATED,
+        Action.REOPENED,
+        Action.WITHDRAWN,
+        Action.REJECTED,
+    }
+)
+"""Steps whose note is written for the worker; other notes (a cadre's words to a department, a
+department's answer to the union, a meeting's deliberation) stay inside the office."""
+
+
 def appeal_events(*, appeal: Appeal, for_worker: bool = False) -> list[AppealEvent]:
+    """The timeline. For the worker: only the steps they may see, and only notes written for them."""
     rows = appeal.events.select_related("actor", "unit")
-    if for_worker:
-        rows = rows.filter(visible_to_worker=True)
-    return list(rows)
+    if not for_worker:
+        return list(rows)
+    events = list(rows.filter(visible_to_worker=True))
+    for event in events:
+        if event.action not in WORKER_NOTES:
+            event.note = ""
+    return events
 
 
 def appeal_mine(*, fetched_by) -> QuerySet[Appeal]:

@@ -476,6 +476,22 @@ def test_following_by_code_needs_no_login_and_shows_no_internal_steps(api, appea
     assert body["can_withdraw"] is True and body["can_rate"] is False
 
 
+def test_following_by_code_shows_the_department_but_not_the_cadres_words_to_it(api, appeals, personas, company):
+    _named, anonymous, _sibling = appeals
+    services.appeal_accept(appeal=anonymous, accepted_by=personas.cadre)
+    hr = make_department(company.unit, name="后勤服务中心", handlers=[personas.outsider])
+    referral = services.appeal_refer(
+        appeal=anonymous, referred_by=personas.cadre, department=hr, note="请核实二号食堂排班,内部先别答复"
+    )
+    services.referral_answer(referral=referral, answered_by=personas.outsider, answer="排班表有误,下周调整")
+
+    body = api().get(f"/track/{anonymous.track_code}").json()
+
+    assert "referred" in [event["action"] for event in body["events"]]
+    text = str(body)
+    assert "内部先别答复" not in text and "排班表有误" not in text
+
+
 def test_an_unknown_code_answers_404_everywhere(api, appeals):
     assert api().get("/track/AAAA-BBBB-CCCC").status_code == 404
     assert api().post("/track/AAAA-BBBB-CCCC/rate", {"score": "satisfied"}).status_code == 404

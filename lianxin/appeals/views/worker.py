@@ -55,18 +55,6 @@ TRACK_FAILURES_WINDOW = 15 * 60
 MINE_PAGE_SIZE = 20
 QA_PAGE_SIZE = 20
 
-NOTE_SHOWN = {
-    Action.INFO_REQUESTED,
-    Action.INFO_PROVIDED,
-    Action.EXTENDED,
-    Action.ANSWERED,
-    Action.RATED,
-    Action.REOPENED,
-    Action.WITHDRAWN,
-    Action.REJECTED,
-}
-"""Steps whose note is written for the worker; other notes (a cadre's words to a department) are not shown."""
-
 
 def _fragment_wanted(request: HttpRequest) -> bool:
     htmx = request.htmx
@@ -262,7 +250,7 @@ def _steps(events: list[AppealEvent]) -> list[Step]:
                 label=event.get_action_display(),
                 unit=event.unit.name,
                 detail=detail,
-                note=event.note if event.action in NOTE_SHOWN else "",
+                note=event.note,  # appeal_events(for_worker=True) keeps only notes meant for the worker
                 score=event.get_score_display() if event.score else "",
             )
         )
