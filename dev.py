@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run Lianxin on a machine that has only Python 3.11.
 
-    python3 dev.py demo    virtual environment, install, migrate, demo company, serve on :8000
+    python3 dev.py demo    virtual environment, install, migrate, demo company, serve on :8000 with the job worker
     python3 dev.py test    virtual environment, install with test tools, run the whole test suite
 
 Only the standard library is used here: this script creates the environment everything else needs.
@@ -73,8 +73,14 @@ def demo(args: list[str]) -> None:
     manage("migrate", "--no-input", "-v", "0")
     manage("demo_company", "--if-empty")
     address = args[0] if args else "127.0.0.1:8000"
+    # The job worker beside the web server: the deadline sweep (overdue, escalation, lapsed ratings).
+    jobs = subprocess.Popen([str(PY), "manage.py", "run_huey", "--workers", "1"], cwd=ROOT)
     say(f"Lianxin is at http://{address}/  (Ctrl+C stops it)")
-    manage("runserver", address, *args[1:])
+    try:
+        manage("runserver", address, *args[1:])
+    finally:
+        jobs.terminate()
+        jobs.wait(timeout=10)
 
 
 def test(args: list[str]) -> None:
