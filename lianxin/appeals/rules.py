@@ -6,6 +6,7 @@ words. They suggest; a person confirms (the flags on an appeal carry `flags_conf
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ import jieba
 from lianxin.core.text import to_simplified
 
 from .models import Category, Flag
+
+jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not for users
 
 _SPACE = re.compile(r"\s+")
 

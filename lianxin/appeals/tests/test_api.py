@@ -476,7 +476,9 @@ def test_following_by_code_needs_no_login_and_shows_no_internal_steps(api, appea
     assert body["can_withdraw"] is True and body["can_rate"] is False
 
 
-def test_following_by_code_shows_the_department_but_not_the_cadres_words_to_it(api, appeals, personas, company):
+def test_following_by_code_shows_the_department_but_not_the_cadres_words_to_it(
+    api, appeals, personas, company
+):
     _named, anonymous, _sibling = appeals
     services.appeal_accept(appeal=anonymous, accepted_by=personas.cadre)
     hr = make_department(company.unit, name="后勤服务中心", handlers=[personas.outsider])

@@ -20,8 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.test.utils import override_settings
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from lianxin.appeals.demo import LOGIN_NAMES as APPEAL_LOGINS
+from lianxin.appeals.demo import build_demo_appeals, purge_demo_appeals
 from lianxin.core.capabilities import DEFAULT_ROLES
 from lianxin.core.models import AccessLog, AuditEvent, ImportBatch, Role, RoleAssignment, User
 from lianxin.members.models import Member, MemberTransfer
@@ -48,6 +51,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="随机种子,相同种子生成相同数据(默认 2026)")
         parser.add_argument("--members", type=int, default=10000, help="会员人数(默认 10000)")
+        parser.add_argument(
+            "--appeals",
+            type=int,
+            default=-1,
+            help="一年的职工诉求件数(默认每二十名会员三件,一万会员即 1500 件;0 不生成)",
+        )
         parser.add_argument("--password", default="lianxin2026", help="所有演示账号的密码(默认 lianxin2026)")
         parser.add_argument("--reset", action="store_true", help="先删除已有的演示数据再生成")
         parser.add_argument(
@@ -56,7 +65,17 @@ class Command(BaseCommand):
             help="库中已有单位时不生成,只列出已有的演示账号(dev.py demo 用)",
         )
 
-    def handle(self, *args, seed: int, members: int, password: str, reset: bool, if_empty: bool, **options):
+    def handle(
+        self,
+        *args,
+        seed: int,
+        members: int,
+        password: str,
+        reset: bool,
+        if_empty: bool,
+        appeals: int,
+        **options,
+    ):
         if not password:
             raise CommandError("密码不能为空。")
         if if_empty and not reset and Unit.objects.exists():
@@ -69,6 +88,17 @@ class Command(BaseCommand):
             _refuse_if_occupied()
             builder = DemoBuilder(seed=seed, total=members, password=password)
             builder.build()
+            count = appeals if appeals >= 0 else round(members * 0.15)
+            if count:
+                builder.appeals = build_demo_appeals(
+                    root=builder.units[builder.plan.code],
+                    now=timezone.now(),
+                    seed=seed,
+                    count=count,
+                    password=password,
+                    password_hash=builder.password_hash,
+                )
+                builder.logins += builder.appeals.logins
         self.stdout.write(summary(builder, seconds=time.monotonic() - started))
 
 
@@ -78,7 +108,7 @@ def _refuse_if_occupied() -> None:
             "数据库中已有组织单位,演示数据只能建在空库上。加 --reset 删除已有的演示数据后重建"
             "(不是演示生成的单位不会被删除)。"
         )
-    names = [username for username, *_rest in data.DEMO_USERS]
+    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS
     taken = sorted(User.objects.filter(username__in=names).values_list("username", flat=True))
     if taken:
         raise CommandError(f"这些用户名已被占用,请先改名或删除:{'、'.join(taken)}")
@@ -109,6 +139,8 @@ class DemoBuilder:
         self.logins: list[tuple[str, str, str, str]] = []
         self._focus_works: data.UnitPlan | None = None
         self._focus_team: data.UnitPlan | None = None
+        self.password_hash = ""
+        self.appeals = None
 
     def _rng(self, step: str) -> random.Random:
         return random.Random(f"{self.seed}:{step}")  # a str seed is hashed stably (SHA-512)
@@ -268,6 +300,7 @@ class DemoBuilder:
         """One login per role, on the first company, its focus works and a team of it."""
         rng = self._rng("users")
         hashed = make_password(self.password)  # one Argon2 hash for all: they share the password anyway
+        self.password_hash = hashed
         phones = {p.phone for p in self.people}
         phones |= set(User.objects.exclude(phone=None).values_list("phone", flat=True))
         places = self._focus_places()
@@ -377,6 +410,7 @@ def _purge_demo() -> None:
     unit_ids = (
         list(Unit.objects.filter(path__startswith=root.path).values_list("pk", flat=True)) if root else []
     )
+    purge_demo_appeals(unit_ids=unit_ids, user_ids=user_ids)
     member_ids = list(Member.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
     post_ids = list(Post.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
     body_ids = list(UnionBody.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
@@ -453,9 +487,23 @@ def table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  " + "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
+def appeals_lines(appeals) -> list[str]:
+    if appeals is None:
+        return []
+    from lianxin.appeals.models import State
+
+    states = ",".join(
+        f"{label} {appeals.states[value]}" for value, label in State.choices if appeals.states[value]
+    )
+    return [
+        f"  职工诉求:近一年 {appeals.appeals} 件({states});集中议事会 {appeals.meetings} 次,"
+        f"公开答复 {appeals.published} 条"
+    ]
+
+
 def existing_logins(password: str) -> str:
     """The demo logins already in the database, for a second `dev.py demo`."""
-    names = [username for username, *_rest in data.DEMO_USERS]
+    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS
     assignments = RoleAssignment.objects.filter(user__username__in=names).select_related(
         "user", "role", "unit"
     )
@@ -487,6 +535,7 @@ def summary(builder: DemoBuilder, *, seconds: float) -> str:
         f"群众工作站 {kinds[PostKind.STATION]} 个(六有齐全 {coverage.stations_six_haves} 个)",
         f"  联络员 {coverage.teams_with_liaison} 名,班组覆盖率 {coverage.liaison_rate}%;"
         f"区科建站率 {coverage.station_rate}%;一票否决:{vetoed}",
+        *appeals_lines(builder.appeals),
         "",
         "演示账号:",
     ]

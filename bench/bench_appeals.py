@@ -1,0 +1,435 @@
+"""Time appeal intake, the cadre's worklist, the search and the group's yearly stats.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lianxin_bench .venv/bin/python bench/bench_appeals.py
+
+Needs the scale data (`scale_data.py`, then `scale_appeals.py`). Prints:
+
+(a) intake: `POST /api/v1/appeals` from `--clients` concurrent clients (threads with keep-alive
+    connections, default 16) against gunicorn started here (`--workers`, default 5, sync workers,
+    on 127.0.0.1), each client a worker with a bearer token raising appeals for their own team
+    (texts from the demo's templates; the category is left to the suggestion). `--requests` per
+    client (default 150) after a warm-up; appeals per second, p50/p95/p99 latency, errors. The
+    queries of one intake are counted in-process (CaptureQueriesContext) on the same endpoint.
+(b) the worklist and the search, in-process with Django's test Client like bench_members.py: the
+    demo `cadre` (炼钢厂) — worklist page `/appeals/`, `GET /api/v1/appeals?bucket=open`; list
+    search page `/appeals/all/?q=…` and `GET /api/v1/appeals?q=…` for the cadre and for `jituan`
+    (the group); and the selectors alone.
+(c) stats for the whole group for the last 365 days: `selectors.appeal_rates` and
+    `GET /api/v1/appeals/stats?unit=…&from=…&to=…` as `jituan`.
+
+Median and p95 wall time, median SQL time and queries per request. On PostgreSQL `--explain`
+prints EXPLAIN (ANALYZE, BUFFERS) of the worklist, search and stats queries. It writes: intake adds
+appeals (about `clients × requests`), and tokens for the users it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from lianxin.appeals import demo_data, selectors  # noqa: E402
+from lianxin.appeals.models import Appeal, AppealEvent  # noqa: E402
+from lianxin.core.models import User  # noqa: E402
+from lianxin.core.permissions import forget_scope  # noqa: E402
+from lianxin.core.tokens import api_token_create  # noqa: E402
+from lianxin.members.models import Member  # noqa: E402
+from lianxin.org import demo_data as org_data  # noqa: E402
+from lianxin.org.models import Unit  # noqa: E402
+
+PAGE = 50
+SEARCHES = ["夜班费", "食堂", "工資", "劳保用品 发放"]
+
+
+# --- (a) intake through gunicorn -------------------------------------------------------------------
+
+
+def intake_users(count: int, root: Unit) -> list[tuple[User, Member, str]]:
+    """`count` workers with a login and a token, each in another team of the group."""
+    members = (
+        Member.objects.filter(
+            unit__path__startswith=root.path, unit__level="team", status="active", user=None
+        )
+        .select_related("unit")
+        .order_by("member_no")[: count * 50 : 50]
+    )
+    out = []
+    for index, member in enumerate(members):
+        user, _created = User.objects.get_or_create(
+            username=f"bench_worker_{index}",
+            defaults={"full_name": member.name, "email": f"w{index}@bench.invalid"},
+        )
+        if not Member.objects.filter(user=user).exists():
+            Member.objects.filter(pk=member.pk).update(user=user)
+        member = Member.objects.select_related("unit").get(user=user)
+        out.append((user, member, api_token_create(user=user)))
+    return out
+
+
+def texts(count: int, member: Member) -> list[str]:
+    rng = random.Random(member.pk)
+    section = member.unit.get_parent()
+    place = demo_data.Place(section.get_parent().name, section.name, member.unit.name, "炼铁厂")
+    categories = list(demo_data.CATEGORY_WEIGHTS)
+    now = timezone.localtime()
+    return [
+        demo_data.compose(rng, rng.choice(categories), place, now).text + f"(编号{rng.randrange(10**6)})"
+        for _ in range(count)
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(workers: int, port: int, kind: str) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "lianxin.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        kind,
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    if kind == "gthread":
+        command += ["--threads", "4"]
+    # Mail goes nowhere: the console backend (the default) would print every notification to
+    # gunicorn's stdout, and a real deployment's SMTP server is not what is measured here.
+    env = {"LIANXIN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", **os.environ}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.5)
+    stop(process)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def client_loop(
+    port: int, token: str, member: Member, bodies: list[str], results: list, errors: list
+) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for text in bodies:
+        body = json.dumps(
+            {"origin_unit": member.unit_id, "text": text, "channel": "web", "kind": "complaint"}
+        )
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/appeals", body=body.encode(), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(repr(exc))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        elapsed = (time.perf_counter() - started) * 1000
+        if status == 201:
+            results.append((time.perf_counter(), elapsed))
+        else:
+            errors.append(status)
+    conn.close()
+
+
+def bench_intake(args, root: Unit) -> dict:
+    users = intake_users(args.clients, root)
+    port = free_port()
+    process = start_gunicorn(args.workers, port, args.worker_class)
+    try:
+        warm = [
+            threading.Thread(target=client_loop, args=(port, t, m, texts(5, m), [], [])) for _u, m, t in users
+        ]
+        for thread in warm:
+            thread.start()
+        for thread in warm:
+            thread.join()
+        results: list = []
+        errors: list = []
+        threads = [
+            threading.Thread(
+                target=client_loop, args=(port, token, member, texts(args.requests, member), results, errors)
+            )
+            for _user, member, token in users
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+    finally:
+        stop(process)
+    latencies = sorted(elapsed for _at, elapsed in results)
+    return {
+        "clients": args.clients,
+        "workers": f"{args.workers} {args.worker_class}",
+        "requests": len(results) + len(errors),
+        "created": len(results),
+        "errors": len(errors),
+        "error_sample": errors[:3],
+        "seconds": wall,
+        "per_second": len(results) / wall if wall else 0,
+        "p50": percentile(latencies, 0.50),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "queries": intake_queries(users[0]),
+    }
+
+
+def intake_queries(user_member_token) -> int:
+    """Queries of one intake request, counted in-process on the same endpoint."""
+    _user, member, token = user_member_token
+    api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {"origin_unit": member.unit_id, "text": texts(1, member)[0], "channel": "web", "kind": "complaint"}
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("/api/v1/appeals", data=body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    return len(captured.captured_queries)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, round(share * (len(values) - 1)))]
+
+
+# --- (b), (c) in-process ---------------------------------------------------------------------------
+
+
+def measure(call, runs: int, warmup: int = 2) -> dict:
+    for _ in range(warmup):
+        ok, info = call()
+        if not ok:
+            return {"error": info}
+    times, sql, queries = [], [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            ok, info = call()
+            times.append((time.perf_counter() - started) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        queries.append(len(captured.captured_queries))
+    times.sort()
+    return {"median": statistics.median(times), "p95": percentile(times, 0.95), "sql": statistics.median(sql),
+            "queries": max(queries), "info": info}  # fmt: skip
+
+
+def http_call(client: Client, url: str):
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            return False, f"HTTP {response.status_code}"
+        if url.startswith("/api/"):
+            body = response.json()
+            return True, body.get("count", body.get("received", ""))
+        return True, ""
+
+    return call
+
+
+def list_call(user: User, **filters):
+    def call():
+        forget_scope(user)
+        rows = selectors.appeal_list(fetched_by=user, filters=selectors.AppealFilters(**filters))
+        return True, len(list(rows[:PAGE]))
+
+    return call
+
+
+def counts_call(user: User):
+    def call():
+        forget_scope(user)
+        return True, selectors.worklist_counts(fetched_by=user)["open"]
+
+    return call
+
+
+def rates_call(unit: Unit, date_from: dt.date, date_to: dt.date):
+    def call():
+        rates = selectors.appeal_rates(unit=unit, date_from=date_from, date_to=date_to)
+        return (
+            True,
+            f"{rates.received} rec, {rates.response_rate}/{rates.resolution_rate}/{rates.satisfaction_rate}%",
+        )
+
+    return call
+
+
+def clients_for(user: User) -> tuple[Client, Client]:
+    page = Client(raise_request_exception=False)
+    page.force_login(user, backend="lianxin.core.auth.UsernameOrPhoneBackend")
+    api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+    return page, api
+
+
+def bench_reads(args, root: Unit) -> list[tuple]:
+    cadre = User.objects.get(username="cadre")
+    group = User.objects.get(username="jituan")
+    today = timezone.localdate()
+    year_ago = today - dt.timedelta(days=365)
+    rows = []
+    cadre_page, cadre_api = clients_for(cadre)
+    group_page, group_api = clients_for(group)
+    lines = [
+        ("worklist", "page", "cadre", "/appeals/", http_call(cadre_page, "/appeals/")),
+        ("worklist", "api", "cadre", "bucket=open", http_call(cadre_api, "/api/v1/appeals?bucket=open")),
+        ("worklist", "query", "cadre", "bucket=open", list_call(cadre, bucket="open")),
+        ("worklist", "counts", "cadre", "tabs", counts_call(cadre)),
+    ]
+    for q in SEARCHES:
+        lines += [
+            ("search", "page", "cadre", q, http_call(cadre_page, f"/appeals/all/?q={q}")),
+            ("search", "api", "cadre", q, http_call(cadre_api, f"/api/v1/appeals?q={q}")),
+            ("search", "query", "cadre", q, list_call(cadre, q=q)),
+            ("search", "api", "jituan", q, http_call(group_api, f"/api/v1/appeals?q={q}")),
+            ("search", "query", "jituan", q, list_call(group, q=q)),
+        ]
+    stats_url = f"/api/v1/appeals/stats?unit={root.pk}&from={year_ago}&to={today}"
+    lines += [
+        ("stats", "api", "jituan", "year, group", http_call(group_api, stats_url)),
+        ("stats", "query", "jituan", "year, group", rates_call(root, year_ago, today)),
+    ]
+    del group_page
+    for what, endpoint, user, detail, call in lines:
+        result = measure(call, args.runs)
+        if "error" in result:
+            rows.append((what, endpoint, user, detail, result["error"], "", "", "", ""))
+            continue
+        numbers = (f"{result[k]:.1f}" for k in ("median", "p95", "sql"))
+        rows.append((what, endpoint, user, detail, *numbers, result["queries"], str(result["info"])[:40]))
+    return rows
+
+
+def explain_all(root: Unit) -> str:
+    cadre = User.objects.get(username="cadre")
+    group = User.objects.get(username="jituan")
+    today = timezone.localdate()
+    out = []
+    cases = [
+        ("worklist cadre bucket=open", selectors.appeal_list(fetched_by=cadre, filters=selectors.AppealFilters(bucket="open"))[:PAGE]),
+        ("search cadre q=夜班费", selectors.appeal_list(fetched_by=cadre, filters=selectors.AppealFilters(q="夜班费"))[:PAGE]),
+        ("search jituan q=夜班费", selectors.appeal_list(fetched_by=group, filters=selectors.AppealFilters(q="夜班费"))[:PAGE]),
+    ]  # fmt: skip
+    for label, queryset in cases:
+        out.append(f"\n=== {label}\n{explain(queryset)}")
+    for label, sql, params in stats_sql(root, today - dt.timedelta(days=365), today):
+        out.append(f"\n=== stats {label}\n{explain_sql(sql, params)}")
+    return "\n".join(out)
+
+
+def stats_sql(unit: Unit, date_from: dt.date, date_to: dt.date):
+    """The two aggregates appeal_rates runs, captured as SQL."""
+    with CaptureQueriesContext(connection) as captured:
+        selectors.appeal_rates(unit=unit, date_from=date_from, date_to=date_to)
+    for index, query in enumerate(captured.captured_queries):
+        yield f"query {index + 1}", query["sql"], None
+
+
+def explain(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    return explain_sql(sql, params)
+
+
+def explain_sql(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _width(text: str) -> int:
+    return len(text.encode("gbk", "replace"))
+
+
+def print_table(header: tuple, rows: list[tuple]) -> None:
+    cells = [header] + [tuple(str(c) for c in row) for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    for index, row in enumerate(cells):
+        print("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--requests", type=int, default=150, help="intake requests per client")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    root = Unit.objects.get(code=org_data.GROUP[2], depth=1)
+    print(
+        f"{connection.vendor}, {Appeal.objects.count():,} appeals, {AppealEvent.objects.count():,} events\n"
+    )
+    if not args.skip_intake:
+        result = bench_intake(args, root)
+        print("(a) intake: POST /api/v1/appeals through gunicorn")
+        print_table(
+            ("clients", "workers", "requests", "created", "errors", "seconds", "appeals/s", "p50 ms", "p95 ms", "p99 ms", "queries"),
+            [(result["clients"], result["workers"], result["requests"], result["created"], result["errors"],
+              f"{result['seconds']:.1f}", f"{result['per_second']:.0f}", f"{result['p50']:.0f}", f"{result['p95']:.0f}",
+              f"{result['p99']:.0f}", result["queries"])],
+        )  # fmt: skip
+        if result["error_sample"]:
+            print("errors, e.g.:", result["error_sample"])
+        print()
+    if not args.skip_reads:
+        print(f"(b) worklist and search, (c) stats — {args.runs} runs per line, in-process")
+        header = ("what", "endpoint", "user", "detail", "median ms", "p95 ms", "sql ms", "queries", "result")
+        print_table(header, bench_reads(args, root))
+    if args.explain and connection.vendor == "postgresql":
+        print(explain_all(root))
+
+
+if __name__ == "__main__":
+    main()
