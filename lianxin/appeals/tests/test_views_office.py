@@ -186,6 +186,21 @@ def test_search_in_traditional_characters_finds_simplified_text(login, personas,
     assert numbers(client.get(LIST, {"q": "食堂"})) == {other.number}
 
 
+def test_a_search_stops_counting_at_its_cap_and_says_so(login, personas, company, monkeypatch):
+    from lianxin.appeals.views import office
+
+    monkeypatch.setattr(office, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        make_appeal(unit=company.team, by=personas.worker, text=CANTEEN)
+    client = login(personas.cadre)
+
+    searched = client.get(LIST, {"q": "食堂"}).content.decode()
+    listed = client.get(LIST).content.decode()
+
+    assert "超过 2 件诉求" in searched
+    assert "共 3 件诉求" in listed  # without a search the ordinary (higher) cap applies
+
+
 def test_list_without_htmx_is_the_whole_page_and_with_htmx_only_the_results(login, personas, appeal, htmx):
     client = login(personas.cadre)
 

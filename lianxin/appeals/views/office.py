@@ -90,8 +90,15 @@ def _due(appeal: Appeal, now: dt.datetime) -> tuple[dt.datetime, bool]:
     return due, late
 
 
-def _page(request: HttpRequest, appeals, size: int = PAGE_SIZE):
-    page = CappedPaginator(appeals, size).get_page(request.GET.get("page"))
+SEARCH_COUNT_CAP = 1_000
+"""A full-text search counts its matches up to here ("more than 1,000": narrow the search)."""
+
+
+def _page(request: HttpRequest, appeals, size: int = PAGE_SIZE, *, searching: bool = False):
+    paginator = CappedPaginator(appeals, size)
+    if searching:
+        paginator.cap = SEARCH_COUNT_CAP
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read here, not while the template renders
     now = timezone.now()
     for appeal in page.object_list:
@@ -153,7 +160,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         units=member_units(fetched_by=user, code=caps.APPEALS_VIEW),
         categories=selectors.category_list(),
     )
-    page = _page(request, selectors.appeal_list(fetched_by=user, filters=form.filters()))
+    filters = form.filters()
+    page = _page(request, selectors.appeal_list(fetched_by=user, filters=filters), searching=bool(filters.q))
     context = {"form": form, **_paging(page), **_office_nav(user)}
     if _fragment_wanted(request):
         return render(request, "appeals/partials/_office_results.html", context)
