@@ -86,6 +86,7 @@ class Planner:
     def _plan_all(self) -> None:
         rng = self._rng("plan")
         self.handling_cache: dict[tuple[int, str], Unit] = {}
+        self._traditional_written = False
         recent = max(round(self.count * 14 / 365), min(40, self.count // 4))
         forced = list(FORCED)
         index = 0
@@ -182,8 +183,11 @@ class Planner:
             channel = "web"
         first = None if target else self._received(rng, recent)
         text = data.compose(rng, category, self._place(rng, origin), first or self.now)
-        if rng.random() < 0.05 and channel in SELF_CHANNELS:
-            text.text = data.to_traditional(text.text)
+        if channel in SELF_CHANNELS and (rng.random() < 0.05 or not self._traditional_written):
+            # Some workers type traditional characters; the demo always has at least one such text.
+            converted = data.to_traditional(text.text)
+            self._traditional_written = self._traditional_written or converted != text.text
+            text.text = converted
         use_worker = self.worker_member is not None and origin.pk == self.worker_member.unit_id
         member = (
             self.worker_member if use_worker and rng.random() < 0.5 else rng.choice(self.by_team[origin.pk])
