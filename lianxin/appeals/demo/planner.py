@@ -90,9 +90,16 @@ class Planner:
         recent = max(round(self.count * 14 / 365), min(40, self.count // 4))
         forced = list(FORCED)
         index = 0
+        grouped = False
         while index < self.count:
-            group = index > 0 and rng.random() < 0.012 and index + 3 < self.count
+            # A few joint appeals (several workers, one problem: merged into one); at least one,
+            # right after the forced fates, so even a small demo shows merging.
+            chance = rng.random() < 0.012
+            group = (
+                index > 0 and index + 3 < self.count and (chance or (index == len(FORCED) and not grouped))
+            )
             if group:
+                grouped = True
                 index += self._plan_group(rng, index)
                 continue
             target = forced.pop(0) if forced else None
