@@ -481,6 +481,19 @@ def appeal_reject(*, appeal: Appeal, rejected_by, reason: str, expected_version:
     )
     duplicates.appeal_forget(appeal)
     notify.appeal_to_worker(appeal, _("您的诉求不予受理"), body=reason)
+    for merged in appeal.merged_appeals.select_for_update().order_by("pk"):
+        # The copies share the decision and its reason, as they share an answer.
+        merged.reject_reason = reason
+        _save(merged, "reject_reason")
+        _event(
+            merged,
+            Action.REJECTED,
+            actor=rejected_by,
+            from_state=merged.state,
+            note=reason,
+            data={"via": appeal.number, "via_id": appeal.pk},
+        )
+        notify.appeal_to_worker(merged, _("您的诉求所并入的诉求不予受理"), body=reason)
     return appeal
 
 
@@ -507,7 +520,32 @@ def appeal_withdraw(
     )
     duplicates.appeal_forget(appeal)
     notify.appeal_to_handlers(appeal, _("职工撤回了诉求"))
+    for merged in appeal.merged_appeals.select_for_update().order_by("pk"):
+        _unmerge(merged, withdrawn=appeal)
     return appeal
+
+
+def _unmerge(merged: Appeal, *, withdrawn: Appeal) -> None:
+    """The appeal others were merged into was withdrawn: each copy is handled on its own again, in the
+    state it was merged from, so no worker is left without an answer."""
+    merged_event = merged.events.filter(action=Action.MERGED).order_by("-at", "-id").first()
+    back_to = (
+        merged_event.from_state if merged_event and merged_event.from_state in OPEN_STATES else State.ACCEPTED
+    )
+    merged.state = back_to
+    merged.merged_into = None
+    merged.closed_at = None
+    _save(merged, "state", "merged_into", "closed_at")
+    _event(
+        merged,
+        Action.REOPENED,
+        from_state=State.MERGED,
+        to_state=back_to,
+        note=_("所并入的诉求 %(number)s 已被撤回,本件恢复单独办理。") % {"number": withdrawn.number},
+        data={"unmerged_from": withdrawn.pk},
+    )
+    duplicates.appeal_index(merged)
+    notify.appeal_to_handlers(merged, _("并入的诉求被撤回,本件恢复单独办理"))
 
 
 def rating_window_end(appeal: Appeal) -> dt.datetime | None:

@@ -126,3 +126,29 @@ def test_an_appeal_cannot_be_merged_into_a_closed_one_or_itself(first, company, 
         services.appeal_merge(appeal=first, merged_by=personas.cadre, into=closed)
     with pytest.raises(ValidationError):
         services.appeal_merge(appeal=first, merged_by=personas.cadre, into=first)
+
+
+def test_rejecting_an_appeal_gives_its_merged_copies_the_same_reason(first, company, personas):
+    copy = make_appeal(unit=company.team, by=personas.worker, text=AIRCON_RETOLD)
+    services.appeal_merge(appeal=copy, merged_by=personas.cadre, into=first)
+    services.appeal_reject(appeal=first, rejected_by=personas.cadre, reason="休息室属承包方管理,请向物业反映")
+    copy.refresh_from_db()
+    assert copy.state == State.MERGED and copy.reject_reason == "休息室属承包方管理,请向物业反映"
+    assert copy.events.filter(action="rejected", on_time=None, visible_to_worker=True).exists()
+
+
+def test_withdrawing_an_appeal_hands_its_merged_copies_back_to_be_handled_on_their_own(
+    first, company, personas
+):
+    services.appeal_accept(appeal=first, accepted_by=personas.cadre)
+    copy = make_appeal(unit=company.team, by=personas.worker, text=AIRCON_RETOLD)
+    services.appeal_accept(appeal=copy, accepted_by=personas.cadre)
+    services.appeal_merge(appeal=copy, merged_by=personas.cadre, into=first)
+    first.refresh_from_db()
+
+    services.appeal_withdraw(appeal=first, track_code=first.track_code)
+
+    copy.refresh_from_db()
+    assert copy.state == State.ACCEPTED and copy.merged_into is None and copy.closed_at is None
+    assert copy.events.last().action == "reopened" and first.number in copy.events.last().note
+    assert DuplicateBand.objects.filter(appeal=copy).exists()

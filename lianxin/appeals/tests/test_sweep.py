@@ -195,3 +195,44 @@ def test_run_huey_registers_the_sweep_every_few_minutes(settings):
     due = {task.name for task in HUEY.read_periodic(dt.datetime(2026, 11, 23, 10, every))}
     assert "appeals_sweep_task" in due
     assert "appeals_sweep_task" not in {t.name for t in HUEY.read_periodic(dt.datetime(2026, 11, 23, 10, 1))}
+
+
+def test_intake_retry_keys_are_forgotten_nightly_after_two_days(personas):
+    from huey.contrib.djhuey import HUEY
+
+    from lianxin.appeals.tasks import appeals_submit_keys_purge_task
+    from lianxin.core.models import IdempotencyRecord
+
+    old = IdempotencyRecord.objects.create(
+        user=personas.worker,
+        scope="appeals.submit",
+        key="old",
+        fingerprint="x",
+        created_at=at(2026, 11, 18, 9, 0),
+    )
+    fresh = IdempotencyRecord.objects.create(
+        user=personas.worker,
+        scope="appeals.submit",
+        key="fresh",
+        fingerprint="x",
+        created_at=at(2026, 11, 21, 9, 0),
+    )
+    payment = IdempotencyRecord.objects.create(
+        user=personas.worker,
+        scope="assistance.payment",
+        key="old",
+        fingerprint="x",
+        created_at=at(2026, 1, 1, 9, 0),
+    )
+    assert "appeals_submit_keys_purge_task" in {
+        t.name for t in HUEY.read_periodic(dt.datetime(2026, 11, 22, 3, 17))
+    }
+    was = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        with time_machine.travel(at(2026, 11, 22, 3, 17), tick=False):
+            appeals_submit_keys_purge_task()
+    finally:
+        HUEY.immediate = was
+    remaining = set(IdempotencyRecord.objects.values_list("pk", flat=True))
+    assert old.pk not in remaining and {fresh.pk, payment.pk} <= remaining
