@@ -5,17 +5,26 @@
 Needs the scale data (`scale_data.py`, then `scale_appeals.py`). Prints:
 
 (a) intake: `POST /api/v1/appeals` from `--clients` concurrent clients (threads with keep-alive
-    connections, default 16) against gunicorn started here (`--workers`, default 5, sync workers,
-    on 127.0.0.1), each client a worker with a bearer token raising appeals for their own team
-    (texts from the demo's templates; the category is left to the suggestion). `--requests` per
-    client (default 150) after a warm-up; appeals per second, p50/p95/p99 latency, errors. The
-    queries of one intake are counted in-process (CaptureQueriesContext) on the same endpoint.
+    connections, default 16) against gunicorn started here on 127.0.0.1 as a deployment runs it
+    (DEBUG off; `--workers`, `--worker-class`, `--threads`, `--keep-alive`), each client a worker
+    with a bearer token raising appeals for their own team (texts from the demo's templates; the
+    category is left to the suggestion). `--requests` per client (default 150) after a warm-up;
+    appeals per second, p50/p95/p99 latency, errors; the CPU per intake of gunicorn, of the
+    PostgreSQL backends serving it and of the clients (from /proc). Each intake leaves a job (duplicate
+    bands, notifications): `--jobs after` (default) starts the job worker when the run ends and
+    times how long it takes to empty the queue, `--jobs during` runs it alongside, `--jobs none`
+    leaves the queue. Then, in-process on an idle worker: the queries of one intake, and one
+    intake's wall, CPU and SQL time split into the whole request, the service alone and the job.
+    Set REDIS_URL for Redis as cache and job queue (a deployment at this rate has it); without it
+    the queue is the SQLite file in var/, which syncs to disk on every job enqueued.
 (b) the worklist and the search, in-process with Django's test Client like bench_members.py: the
     demo `cadre` (炼钢厂) — worklist page `/appeals/`, `GET /api/v1/appeals?bucket=open`; list
     search page `/appeals/all/?q=…` and `GET /api/v1/appeals?q=…` for the cadre and for `jituan`
-    (the group); and the selectors alone.
+    (the group); and the selectors alone: a search's first page (`query`) and the count the list
+    page runs, to 1,000 (`count`). `--search-only`: of the reads, only the search lines.
 (c) stats for the whole group for the last 365 days: `selectors.appeal_rates` and
-    `GET /api/v1/appeals/stats?unit=…&from=…&to=…` as `jituan`.
+    `GET /api/v1/appeals/stats?unit=…&from=…&to=…` as `jituan`; the stats page `/appeals/stats/`
+    (the group and its companies) and `selectors.appeal_rates_by_child` (`--stats-only`: only these).
 
 Median and p95 wall time, median SQL time and queries per request. On PostgreSQL `--explain`
 prints EXPLAIN (ANALYZE, BUFFERS) of the worklist, search and stats queries. It writes: intake adds
@@ -49,12 +58,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lianxin.appeals import demo_data, selectors  # noqa: E402
 from lianxin.appeals.models import Appeal, AppealEvent  # noqa: E402
+from lianxin.appeals.views import office  # noqa: E402
 from lianxin.core.models import User  # noqa: E402
+from lianxin.core.pagination import capped_count  # noqa: E402
 from lianxin.core.permissions import forget_scope  # noqa: E402
 from lianxin.core.tokens import api_token_create  # noqa: E402
 from lianxin.members.models import Member  # noqa: E402
@@ -108,27 +119,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(workers: int, port: int, kind: str) -> subprocess.Popen:
+def start_gunicorn(args, port: int) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "lianxin.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(workers),
+        str(args.workers),
         "--worker-class",
-        kind,
+        args.worker_class,
         "--log-level",
         "warning",
         "--timeout",
         "60",
+        "--keep-alive",
+        str(args.keep_alive),
+        "--backlog",
+        "256",
     ]
-    if kind == "gthread":
-        command += ["--threads", "4"]
-    # Mail goes nowhere: the console backend (the default) would print every notification to
-    # gunicorn's stdout, and a real deployment's SMTP server is not what is measured here.
-    env = {"LIANXIN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", **os.environ}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    process = subprocess.Popen(command, cwd=ROOT, env=served_env(), start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -142,12 +154,80 @@ def start_gunicorn(workers: int, port: int, kind: str) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 60 s")
 
 
+NO_MAIL = "django.core.mail.backends.dummy.EmailBackend"
+SERVED = "lianxin-bench-served"
+
+
+def served_env() -> dict:
+    """How a deployment runs (DEBUG off; TLS ends at the proxy in front, so no redirect here). Mail
+    goes nowhere: the console backend (the default) would print every notification, and a real
+    deployment's SMTP server is not what is measured here."""
+    env = {
+        **os.environ,
+        "LIANXIN_DEBUG": "false",
+        "LIANXIN_SSL_REDIRECT": "false",
+        "LIANXIN_EMAIL_BACKEND": NO_MAIL,
+    }
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgres"):  # its backends are found by this name (their CPU is counted)
+        env["DATABASE_URL"] = url + ("&" if "?" in url else "?") + f"application_name={SERVED}"
+    return env
+
+
+def start_jobs(workers: int) -> subprocess.Popen:
+    """The job worker, without the periodic jobs (the sweep is not what is measured)."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "run_huey", "--workers", str(workers),
+               "--no-periodic", "--quiet", "--delay", "0.05", "--max-delay", "0.5"]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=served_env(), start_new_session=True)
+
+
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def cpu_ticks(pids) -> dict[int, int]:
+    """User + system CPU of each process still running, in clock ticks (from /proc)."""
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds used between two readings (processes started in between count in full)."""
+    ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(leader: int) -> list[int]:
+    """The processes of a process group (gunicorn's master and workers, the job worker's)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == leader:
+                pids.append(int(entry.name))
+    return pids
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL backends serving gunicorn and the job worker (other helpers' are left out)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [SERVED])
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def client_loop(
@@ -178,10 +258,36 @@ def client_loop(
     conn.close()
 
 
+def pending_jobs() -> int:
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY.pending_count()
+
+
+def drain_jobs(jobs: subprocess.Popen | None, workers: int) -> tuple[int, float, float]:
+    """Wait until the job queue is empty (starting a job worker if none runs): (jobs left when the
+    intake run ended, seconds to empty the queue from then, CPU seconds of the job worker)."""
+    left = pending_jobs()
+    started = time.perf_counter()
+    own = jobs is None
+    if own:
+        jobs = start_jobs(workers)
+    cpu_before = cpu_ticks(group_pids(jobs.pid))
+    while pending_jobs() and time.perf_counter() - started < 900:
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    cpu = cpu_used(cpu_before, cpu_ticks(group_pids(jobs.pid)))
+    if own:
+        stop(jobs)
+    return left, seconds, cpu
+
+
 def bench_intake(args, root: Unit) -> dict:
     users = intake_users(args.clients, root)
     port = free_port()
-    process = start_gunicorn(args.workers, port, args.worker_class)
+    stale = pending_jobs()
+    process = start_gunicorn(args, port)
+    jobs = start_jobs(args.job_workers) if args.jobs == "during" else None
     try:
         warm = [
             threading.Thread(target=client_loop, args=(port, t, m, texts(5, m), [], [])) for _u, m, t in users
@@ -198,40 +304,103 @@ def bench_intake(args, root: Unit) -> dict:
             )
             for _user, member, token in users
         ]
+
+        def reading():
+            jobs_pids = group_pids(jobs.pid) if jobs else []
+            return (cpu_ticks(group_pids(process.pid)), cpu_ticks(postgres_pids()), cpu_ticks([os.getpid()]),
+                    cpu_ticks(jobs_pids))  # fmt: skip
+
+        cpu_before = reading()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        cpu_after = reading()
     finally:
         stop(process)
+    left, drain_seconds, drain_cpu = drain_jobs(jobs, args.job_workers) if args.jobs != "none" else (0, 0, 0)
+    if jobs is not None:
+        stop(jobs)
+    created = len(results)
+    per = [
+        cpu_used(before, after) * 1000 / max(created, 1)
+        for before, after in zip(cpu_before, cpu_after, strict=True)
+    ]
     latencies = sorted(elapsed for _at, elapsed in results)
     return {
         "clients": args.clients,
-        "workers": f"{args.workers} {args.worker_class}",
+        "workers": f"{args.workers} {args.worker_class}" + (f"×{args.threads}" if args.worker_class == "gthread" else ""),
         "requests": len(results) + len(errors),
-        "created": len(results),
+        "created": created,
         "errors": len(errors),
         "error_sample": errors[:3],
         "seconds": wall,
-        "per_second": len(results) / wall if wall else 0,
+        "per_second": created / wall if wall else 0,
         "p50": percentile(latencies, 0.50),
         "p95": percentile(latencies, 0.95),
         "p99": percentile(latencies, 0.99),
         "queries": intake_queries(users[0]),
-    }
+        "cpu_web": per[0], "cpu_db": per[1], "cpu_client": per[2], "cpu_jobs": per[3],
+        "jobs": args.jobs, "stale_jobs": stale, "jobs_left": left, "drain_seconds": drain_seconds,
+        "drain_cpu": drain_cpu * 1000 / max(left, 1),
+        "load": os.getloadavg()[0],
+    }  # fmt: skip
 
 
 def intake_queries(user_member_token) -> int:
-    """Queries of one intake request, counted in-process on the same endpoint."""
+    """Queries of one intake request, counted in-process on the same endpoint (after one request
+    that fills the process's copy of categories, rules and roles, as every served request finds it)."""
     _user, member, token = user_member_token
     api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
-    body = {"origin_unit": member.unit_id, "text": texts(1, member)[0], "channel": "web", "kind": "complaint"}
-    with CaptureQueriesContext(connection) as captured:
-        response = api.post("/api/v1/appeals", data=body, content_type="application/json")
-    assert response.status_code == 201, response.content[:300]
+    for text in texts(2, member):
+        body = {"origin_unit": member.unit_id, "text": text, "channel": "web", "kind": "complaint"}
+        with CaptureQueriesContext(connection) as captured, override_settings(EMAIL_BACKEND=NO_MAIL):
+            response = api.post("/api/v1/appeals", data=body, content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
     return len(captured.captured_queries)
+
+
+def intake_split(root: Unit, runs: int) -> list[tuple]:
+    """Where one intake's time goes, in-process on an idle worker: the whole request (Django, ninja,
+    authentication, the answer), the service alone, and the job after the commit; wall, CPU of this
+    thread, and SQL (the database's share, as seen from here)."""
+    from lianxin.appeals import services
+
+    _user, member, token = intake_users(1, root)[0]
+    api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
+    bodies = texts(runs + 2, member)
+    made: list[int] = []
+
+    def request(text):
+        body = {"origin_unit": member.unit_id, "text": text, "channel": "web", "kind": "complaint"}
+        response = api.post("/api/v1/appeals", data=body, content_type="application/json")
+        made.append(response.json()["id"])
+
+    def service(text):
+        made.append(
+            services.appeal_submit(submitted_by=member.user, origin_unit=member.unit, text=text, kind="complaint").appeal.pk
+        )  # fmt: skip
+
+    def job(_text):
+        services.appeal_intake_finish(appeal_id=made.pop())
+
+    rows = []
+    for label, call in (("request", request), ("service", service), ("job", job)):
+        walls, cpus, sqls, counts = [], [], [], []
+        for text in bodies:
+            with CaptureQueriesContext(connection) as captured, override_settings(EMAIL_BACKEND=NO_MAIL):
+                wall, cpu = time.perf_counter(), time.thread_time()
+                call(text)
+                cpus.append((time.thread_time() - cpu) * 1000)
+                walls.append((time.perf_counter() - wall) * 1000)
+            sqls.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            counts.append(len(captured.captured_queries))
+        walls, cpus, sqls = walls[2:], cpus[2:], sqls[2:]  # two warm-ups
+        rows.append((label, f"{statistics.median(walls):.1f}", f"{statistics.median(cpus):.1f}",
+                     f"{statistics.median(sqls):.1f}", max(counts[2:])))  # fmt: skip
+    return rows
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -283,6 +452,17 @@ def list_call(user: User, **filters):
     return call
 
 
+def search_count_call(user: User, q: str):
+    """The capped count of a search, as the list page runs it (to 1,000)."""
+
+    def call():
+        forget_scope(user)
+        rows = selectors.appeal_list(fetched_by=user, filters=selectors.AppealFilters(q=q))
+        return True, capped_count(rows, office.SEARCH_COUNT_CAP)
+
+    return call
+
+
 def counts_call(user: User):
     def call():
         forget_scope(user)
@@ -298,6 +478,17 @@ def rates_call(unit: Unit, date_from: dt.date, date_to: dt.date):
             True,
             f"{rates.received} rec, {rates.response_rate}/{rates.resolution_rate}/{rates.satisfaction_rate}%",
         )
+
+    return call
+
+
+def by_child_call(user: User, unit: Unit, date_from: dt.date, date_to: dt.date):
+    def call():
+        forget_scope(user)
+        rows = selectors.appeal_rates_by_child(
+            fetched_by=user, unit=unit, date_from=date_from, date_to=date_to
+        )
+        return True, f"{len(rows)} children, {sum(rates.received for _child, rates in rows)} rec"
 
     return call
 
@@ -328,15 +519,22 @@ def bench_reads(args, root: Unit) -> list[tuple]:
             ("search", "page", "cadre", q, http_call(cadre_page, f"/appeals/all/?q={q}")),
             ("search", "api", "cadre", q, http_call(cadre_api, f"/api/v1/appeals?q={q}")),
             ("search", "query", "cadre", q, list_call(cadre, q=q)),
+            ("search", "count", "cadre", q, search_count_call(cadre, q)),
             ("search", "api", "jituan", q, http_call(group_api, f"/api/v1/appeals?q={q}")),
             ("search", "query", "jituan", q, list_call(group, q=q)),
         ]
+    if args.stats_only:
+        lines = []
     stats_url = f"/api/v1/appeals/stats?unit={root.pk}&from={year_ago}&to={today}"
+    page_url = f"/appeals/stats/?unit={root.pk}&period=custom&date_from={year_ago}&date_to={today}"
     lines += [
         ("stats", "api", "jituan", "year, group", http_call(group_api, stats_url)),
         ("stats", "query", "jituan", "year, group", rates_call(root, year_ago, today)),
+        ("stats", "page", "jituan", "year, by company", http_call(group_page, page_url)),
+        ("stats", "children", "jituan", "year, by company", by_child_call(group, root, year_ago, today)),
     ]
-    del group_page
+    if args.search_only:
+        lines = [line for line in lines if line[0] == "search"]
     for what, endpoint, user, detail, call in lines:
         result = measure(call, args.runs)
         if "error" in result:
@@ -354,14 +552,27 @@ def explain_all(root: Unit) -> str:
     out = []
     cases = [
         ("worklist cadre bucket=open", selectors.appeal_list(fetched_by=cadre, filters=selectors.AppealFilters(bucket="open"))[:PAGE]),
-        ("search cadre q=夜班费", selectors.appeal_list(fetched_by=cadre, filters=selectors.AppealFilters(q="夜班费"))[:PAGE]),
-        ("search jituan q=夜班费", selectors.appeal_list(fetched_by=group, filters=selectors.AppealFilters(q="夜班费"))[:PAGE]),
     ]  # fmt: skip
     for label, queryset in cases:
         out.append(f"\n=== {label}\n{explain(queryset)}")
+    for user, q in [(cadre, "工資"), (cadre, "劳保用品 发放"), (group, "夜班费")]:
+        for label, sql in search_sql(user, q):
+            out.append(f"\n=== search {user.username} q={q}: {label}\n{explain_sql(sql, None)}")
     for label, sql, params in stats_sql(root, today - dt.timedelta(days=365), today):
         out.append(f"\n=== stats {label}\n{explain_sql(sql, params)}")
     return "\n".join(out)
+
+
+def search_sql(user: User, q: str):
+    """The queries of a search's first page as the list page runs them: its capped count, then the
+    page (one query per window tried), captured as SQL."""
+    forget_scope(user)
+    found = selectors.appeal_list(fetched_by=user, filters=selectors.AppealFilters(q=q))
+    with CaptureQueriesContext(connection) as captured:
+        capped_count(found, office.SEARCH_COUNT_CAP)
+        list(found[:PAGE])
+    for index, query in enumerate(captured.captured_queries, start=1):
+        yield ("count" if "COUNT(" in query["sql"] else "page") + f" (query {index})", query["sql"]
 
 
 def stats_sql(unit: Unit, date_from: dt.date, date_to: dt.date):
@@ -399,12 +610,27 @@ def print_table(header: tuple, rows: list[tuple]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn workers (2 cores: 3 sync workers served most)"
+    )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--keep-alive", type=int, default=5, help="seconds (gthread keeps connections)")
     parser.add_argument("--requests", type=int, default=150, help="intake requests per client")
+    parser.add_argument(
+        "--jobs",
+        default="after",
+        choices=["after", "during", "none"],
+        help="job worker for the intakes' jobs: started after the run to empty the queue (default), "
+        "running during it, or none",
+    )
+    parser.add_argument("--job-workers", type=int, default=2, help="threads of the job worker")
+    parser.add_argument("--split-runs", type=int, default=30, help="in-process intakes timed for the split")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--skip-intake", action="store_true")
     parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--stats-only", action="store_true", help="of the reads, only (c) stats")
+    parser.add_argument("--search-only", action="store_true", help="of the reads, only (b) search")
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
     root = Unit.objects.get(code=org_data.GROUP[2], depth=1)
@@ -422,6 +648,21 @@ def main() -> None:
         )  # fmt: skip
         if result["error_sample"]:
             print("errors, e.g.:", result["error_sample"])
+        from huey.contrib.djhuey import HUEY
+
+        print(
+            f"\nCPU per intake (ms): gunicorn {result['cpu_web']:.1f}, PostgreSQL {result['cpu_db']:.1f} (its "
+            f"backends serving the run), the clients {result['cpu_client']:.1f}, job worker "
+            f"{result['cpu_jobs']:.1f}; load average {result['load']:.1f} after the run"
+        )
+        print(
+            f"jobs ({type(HUEY).__name__}, job worker {result['jobs']} the run): {result['jobs_left']} "
+            f"queued when the run ended ({result['stale_jobs']} before it), queue empty "
+            f"{result['drain_seconds']:.1f} s later ({result['jobs_left'] / max(result['drain_seconds'], 0.001):.0f} "
+            f"jobs/s), {result['drain_cpu']:.1f} ms CPU of the job worker per job"
+        )
+        print(f"\none intake in-process, {args.split_runs} runs (median ms; sql as seen from Django)")
+        print_table(("part", "wall", "cpu", "sql", "queries"), intake_split(root, args.split_runs))
         print()
     if not args.skip_reads:
         print(f"(b) worklist and search, (c) stats — {args.runs} runs per line, in-process")

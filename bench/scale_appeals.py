@@ -24,7 +24,8 @@ and cut with jieba once (`--pool`), and each appeal takes one, so `search_tokens
 would have written. Appeal numbers continue each year's numbering, and the PostgreSQL sequences the
 intake service draws from are moved past them. The added appeals have no duplicate-detection bands
 (`DuplicateBand` rows exist only for open appeals; the 1–2% open here are left out, so intake's
-duplicate look-up finds fewer candidates than a live database would). Ends with VACUUM ANALYZE.
+duplicate look-up finds fewer candidates than a live database would). Ends with VACUUM ANALYZE
+and the three rates' daily rollup computed from the events (`appeals.stats.rebuild`).
 
 Options: `--appeals` (default 1,000,000), `--years` over which they were received (default 2,
 so about 500,000 a year), `--seed`, `--pool`, `--batch`.
@@ -53,8 +54,17 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from lianxin.appeals import demo_data, rules, services  # noqa: E402
-from lianxin.appeals.models import Appeal, AppealEvent, Category, Department, Rating, Referral  # noqa: E402
+from lianxin.appeals import demo_data, rules, services, stats  # noqa: E402
+from lianxin.appeals.models import (  # noqa: E402
+    Appeal,
+    AppealDayStats,
+    AppealDayStatsMark,
+    AppealEvent,
+    Category,
+    Department,
+    Rating,
+    Referral,
+)
 from lianxin.core.models import RoleAssignment  # noqa: E402
 from lianxin.core.workdays import is_working_day  # noqa: E402
 from lianxin.members.models import Member  # noqa: E402
@@ -374,6 +384,18 @@ def _last_number(year: int) -> int:
     return max(from_rows, (found[0] or 0) if found else 0)
 
 
+def build_rates_rollup() -> None:
+    """The three rates' daily rollup, from the events (COPY wrote them without the services' marks)."""
+    started = time.monotonic()
+    rows = stats.rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {AppealDayStats._meta.db_table}")
+        cursor.execute(f"VACUUM ANALYZE {AppealDayStatsMark._meta.db_table}")
+    print(
+        f"rates rollup: {rows:,} unit-days from the events in {time.monotonic() - started:.0f} s", flush=True
+    )
+
+
 def main() -> None:
     global TZ
     args = parse_args()
@@ -386,6 +408,8 @@ def main() -> None:
     have = Appeal.objects.count()
     if have >= args.appeals:
         print(f"reusing {have:,} appeals")
+        if AppealDayStatsMark.objects.exists() or not AppealDayStats.objects.exists():
+            build_rates_rollup()  # loaded before the rollup existed, or migrated since
         return
     generator = Generator(args)
     print(f"composed {len(generator.pool):,} texts in {time.monotonic() - started:.0f} s", flush=True)
@@ -393,6 +417,7 @@ def main() -> None:
     generator.run()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    build_rates_rollup()
     counts = dict(Appeal.objects.values_list("state").annotate(n=django.db.models.Count("pk")).order_by())
     print(f"{Appeal.objects.count():,} appeals ({json.dumps(counts)}), "
           f"{AppealEvent.objects.count():,} events in {time.monotonic() - started:.0f} s")  # fmt: skip

@@ -108,6 +108,18 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_where_they_are_enqueued():
+    """Huey in immediate mode: a job runs at once, in memory, as the job worker would run it (tests
+    that need a job run after a commit use django_capture_on_commit_callbacks(execute=True))."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = was
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Tests share one cache server under CI; each starts from an empty one."""

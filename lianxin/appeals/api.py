@@ -41,7 +41,7 @@ from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
 from lianxin.members.selectors import member_get
 from lianxin.org.models import Unit
 
-from . import duplicates, selectors, services
+from . import duplicates, reference, selectors, services
 from .models import OPEN_STATES, Appeal, Category, State
 from .schemas import (
     ActionIn,
@@ -108,13 +108,15 @@ def _top_unit(user) -> Unit:
 
 def _intake_arguments(user, payload: AppealIn) -> dict:
     errors: dict[str, str] = {}
-    unit = Unit.objects.filter(pk=payload.origin_unit, is_active=True).first()
-    if unit is None:
+    try:
+        unit = Unit.objects.get(pk=payload.origin_unit, is_active=True)
+    except Unit.DoesNotExist:
+        unit = None
         errors["origin_unit"] = _("没有这个单位。")
     category = None
     if payload.category:
-        category = Category.objects.filter(code=payload.category, is_active=True).first()
-        if category is None:
+        category = reference.current().category(payload.category)
+        if category is None or not category.is_active:
             errors["category"] = _("没有这个类别。")
     member = None
     if payload.member is not None:
@@ -161,10 +163,12 @@ def _track_code_slot(user, key: str) -> str:
 def _similar(user, appeal: Appeal, found: list[tuple[Appeal, float]]) -> list[dict]:
     """Near-identical open appeals: in full (with id) where the caller may view them; otherwise only
     number, title and state, and never a confidential one."""
+    if not found:
+        return []
     visible = set(
-        selectors.appeal_list(fetched_by=user)
-        .filter(pk__in=[other.pk for other, _score in found])
-        .values_list("pk", flat=True)
+        Appeal.objects.filter(
+            selectors.appeal_scope_q(user), pk__in=[other.pk for other, _score in found]
+        ).values_list("pk", flat=True)
     )
     return [
         {

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from lianxin.core.audit import access_log, audit_log
 from lianxin.core.capabilities import APPEALS_EXPORT
 from lianxin.core.permissions import has_unit_permission
+from lianxin.core.text import mask_name
 from lianxin.org.models import Unit
 
 from . import selectors
@@ -41,16 +42,6 @@ CONFIDENTIAL = "(保密)"
 ANONYMOUS = "匿名"
 UNRATED = "未评价"
 AUDIT_CODE = "appeals.ledger.exported"
-
-
-def mask_name(name: str) -> str:
-    """王小工 -> 王*工, 张伟 -> 张*, 欧阳小明 -> 欧**明: enough to recognise on paper, not to identify."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def month_range(month: dt.date) -> tuple[dt.date, dt.date]:

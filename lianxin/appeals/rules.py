@@ -16,7 +16,8 @@ import jieba
 
 from lianxin.core.text import to_simplified
 
-from .models import Category, Flag
+from . import reference
+from .models import Flag
 
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not for users
 
@@ -142,17 +143,38 @@ def _taiwan_to_simplified():
     return opencc.OpenCC("tw2s")
 
 
-def tokens(normalized: str) -> list[str]:
-    """Search words of a normalized text: jieba's search-engine cut, punctuation and spaces dropped."""
-    return [word.lower() for word in jieba.cut_for_search(normalized) if word.strip() and _is_word(word)]
+def words(normalized: str) -> list[str]:
+    """jieba's cut of a normalized text (its default, precise mode): what the search tokens and the
+    duplicate signature are both made of, so intake cuts a text once."""
+    return jieba.lcut(normalized)
+
+
+def tokens(normalized: str, *, cut: list[str] | None = None) -> list[str]:
+    """Search words of a normalized text: jieba's search-engine cut, punctuation and spaces dropped.
+
+    The search-engine cut is the precise cut with, before each word longer than two characters, its
+    two- and three-character parts that are dictionary words (`jieba.cut_for_search`, step for
+    step); given the precise cut as `cut`, it is not cut again."""
+    if cut is None:
+        cut = words(normalized)
+    jieba.dt.check_initialized()
+    known = jieba.dt.FREQ
+    out: list[str] = []
+    for word in cut:
+        if len(word) > 2:
+            out.extend(gram for i in range(len(word) - 1) if known.get(gram := word[i : i + 2]))
+        if len(word) > 3:
+            out.extend(gram for i in range(len(word) - 2) if known.get(gram := word[i : i + 3]))
+        out.append(word)
+    return [word.lower() for word in out if word.strip() and _is_word(word)]
 
 
 def _is_word(word: str) -> bool:
     return any(ch.isalnum() for ch in word)
 
 
-def search_tokens(normalized: str) -> str:
-    return " ".join(dict.fromkeys(tokens(normalized)))
+def search_tokens(normalized: str, *, cut: list[str] | None = None) -> str:
+    return " ".join(dict.fromkeys(tokens(normalized, cut=cut)))
 
 
 def find_flags(normalized: str) -> list[str]:
@@ -164,13 +186,10 @@ def title_from(normalized: str, limit: int = 30) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def keyword_table() -> list[tuple[str, str]]:
-    """(category code, simplified keyword) for every active category: one small query."""
-    return [
-        (code, to_simplified(word))
-        for code, keywords in Category.objects.filter(is_active=True).values_list("code", "keywords")
-        for word in keywords.split()
-    ]
+def keyword_table() -> tuple[tuple[str, str], ...]:
+    """(category code, simplified keyword) for every active category (kept per process, see
+    `reference`)."""
+    return reference.current().keywords
 
 
 def suggest_category(normalized: str, *, table: Iterable[tuple[str, str]] | None = None) -> str | None:

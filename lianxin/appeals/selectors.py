@@ -20,8 +20,9 @@ from lianxin.core.capabilities import APPEALS_HANDLE, APPEALS_SUPERVISE, APPEALS
 from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
 from lianxin.org.models import Unit
 
+from . import stats
 from .models import OPEN_STATES, Appeal, AppealEvent, Category, Flag, Meeting, PublicAnswer, Referral, State
-from .search import apply_search
+from .search import NewestFirstSearch, apply_search, newest_first
 from .services import track_digest
 
 Action = AppealEvent.Action
@@ -144,11 +145,24 @@ def appeal_list(*, fetched_by, filters: AppealFilters | None = None) -> QuerySet
     if f.date_to:
         qs = qs.filter(received_at__lt=_start_of(f.date_to + dt.timedelta(days=1)))
     if f.q:
-        qs = apply_search(qs, f.q)
+        qs = apply_search(qs, f.q, within=_search_within(fetched_by, f))
     order = (
         ["answer_due", "id"] if f.bucket and f.bucket != Bucket.WAITING_RATING else ["-received_at", "-id"]
     )
-    return qs.select_related(*LIST_RELATED).order_by(*order)
+    qs = qs.select_related(*LIST_RELATED).order_by(*order)
+    return newest_first(qs) if f.q and tuple(order) == NewestFirstSearch.ORDER else qs
+
+
+def _search_within(user, f: AppealFilters) -> list[list[str]]:
+    """The unit paths the list is already limited to (scope, unit filter), for the text index: with
+    them a search and its count read only the matches inside, not the scope's every appeal."""
+    groups = []
+    paths = scope_paths(user, APPEALS_VIEW)
+    if paths:
+        groups.append(paths)
+    if f.unit is not None:
+        groups.append([f.unit.path])
+    return groups
 
 
 def worklist_counts(*, fetched_by) -> dict[str, int]:
@@ -327,6 +341,35 @@ class Rates:
         return self._rate(self.satisfied + self.basic, self.rated)
 
 
+def _open_counts_q(now: dt.datetime) -> dict:
+    """The counts that depend on the moment, taken live from the appeals (all among the open ones)."""
+    open_q = Q(state__in=OPEN_STATES)
+    return {
+        "late_unresponded": Count(
+            "pk", filter=Q(state=State.SUBMITTED, paused_at__isnull=True, accept_due__lt=now)
+        ),
+        "late_unanswered": Count(
+            "pk", filter=open_q & Q(paused_at__isnull=True, answer_due__lt=now) & ~Q(reopen_count__gt=0)
+        ),
+        "open": Count("pk", filter=open_q),
+        "overdue_open": Count("pk", filter=_bucket_q(Bucket.OVERDUE, user=None, now=now)),
+    }
+
+
+def _received_in(date_from: dt.date, date_to: dt.date) -> Q:
+    return Q(received_at__gte=_start_of(date_from), received_at__lt=_start_of(date_to + dt.timedelta(days=1)))
+
+
+def _rates(counts: dict[str, int], live: dict[str, int]) -> Rates:
+    return Rates(
+        **counts,
+        response_due=counts["responded"] + live["late_unresponded"],
+        answer_due=counts["answered"] + live["late_unanswered"],
+        open=live["open"],
+        overdue_open=live["overdue_open"],
+    )
+
+
 def appeal_rates(
     *, unit: Unit, date_from: dt.date, date_to: dt.date, now: dt.datetime | None = None
 ) -> Rates:
@@ -337,63 +380,64 @@ def appeal_rates(
     says so. Resolution likewise with the first answer and the answer limit (rejected, merged and
     withdrawn appeals are not due an answer). Satisfaction: every rating given counts, so a case
     rated dissatisfied and, after reopening, satisfied counts once each way.
+
+    The event counts come from the daily rollup (`stats.py`), which equals counting the events
+    (`appeal_rates_live`); what depends on the moment (late, open, overdue) is counted live from
+    the open appeals. Four queries.
     """
     now = now or timezone.now()
-    appeals = Appeal.objects.filter(
-        origin_unit__path__startswith=unit.path,
-        received_at__gte=_start_of(date_from),
-        received_at__lt=_start_of(date_to + dt.timedelta(days=1)),
+    counts = stats.subtree_counts([unit], date_from, date_to)
+    if counts is None:
+        return appeal_rates_live(unit=unit, date_from=date_from, date_to=date_to, now=now)
+    live = (
+        Appeal.objects.filter(_received_in(date_from, date_to), origin_unit__path__startswith=unit.path)
+        .filter(state__in=OPEN_STATES)
+        .aggregate(**_open_counts_q(now))
     )
+    return _rates(counts[unit.pk], live)
+
+
+def appeal_rates_live(
+    *, unit: Unit, date_from: dt.date, date_to: dt.date, now: dt.datetime | None = None
+) -> Rates:
+    """`appeal_rates` counted from the events themselves (seconds for a group's year): what the
+    rollup must equal, and the answer while it cannot give one."""
+    now = now or timezone.now()
+    appeals = Appeal.objects.filter(_received_in(date_from, date_to), origin_unit__path__startswith=unit.path)
     events = AppealEvent.objects.filter(appeal__in=appeals)
-    ev = events.aggregate(
-        responded=Count(
-            "pk",
-            filter=Q(action__in=[Action.ACCEPTED, Action.MERGED, Action.REJECTED], on_time__isnull=False),
-        ),
-        responded_on_time=Count(
-            "pk", filter=Q(action__in=[Action.ACCEPTED, Action.MERGED, Action.REJECTED], on_time=True)
-        ),
-        answered=Count("pk", filter=Q(action=Action.ANSWERED, on_time__isnull=False)),
-        answered_on_time=Count("pk", filter=Q(action=Action.ANSWERED, on_time=True)),
-        rated=Count("pk", filter=Q(action=Action.RATED)),
-        satisfied=Count("pk", filter=Q(action=Action.RATED, score="satisfied")),
-        basic=Count("pk", filter=Q(action=Action.RATED, score="basic")),
-        dissatisfied=Count("pk", filter=Q(action=Action.RATED, score="dissatisfied")),
-    )
-    open_q = Q(state__in=OPEN_STATES)
-    ap = appeals.aggregate(
-        received=Count("pk"),
-        late_unresponded=Count(
-            "pk", filter=Q(state=State.SUBMITTED, paused_at__isnull=True, accept_due__lt=now)
-        ),
-        late_unanswered=Count(
-            "pk", filter=open_q & Q(paused_at__isnull=True, answer_due__lt=now) & ~Q(reopen_count__gt=0)
-        ),
-        open=Count("pk", filter=open_q),
-        overdue_open=Count("pk", filter=_bucket_q(Bucket.OVERDUE, user=None, now=now)),
-    )
-    return Rates(
-        received=ap["received"],
-        responded=ev["responded"],
-        responded_on_time=ev["responded_on_time"],
-        response_due=ev["responded"] + ap["late_unresponded"],
-        answered=ev["answered"],
-        answered_on_time=ev["answered_on_time"],
-        answer_due=ev["answered"] + ap["late_unanswered"],
-        rated=ev["rated"],
-        satisfied=ev["satisfied"],
-        basic=ev["basic"],
-        dissatisfied=ev["dissatisfied"],
-        open=ap["open"],
-        overdue_open=ap["overdue_open"],
-    )
+    counts = events.aggregate(**{name: Count("pk", filter=q) for name, q in stats.EVENT_COUNTS.items()})
+    live = appeals.aggregate(received=Count("pk"), **_open_counts_q(now))
+    return _rates({"received": live.pop("received"), **counts}, live)
 
 
 def appeal_rates_by_child(
     *, fetched_by, unit: Unit, date_from: dt.date, date_to: dt.date
 ) -> list[tuple[Unit, Rates]]:
-    """Rates of each child unit the user may see (for a unit's comparison table)."""
+    """Rates of each child unit the user may see (for a unit's comparison table), in five queries
+    however many children there are."""
     from lianxin.org.selectors import unit_list
 
-    children = unit_list(fetched_by=fetched_by, parent=unit)
-    return [(child, appeal_rates(unit=child, date_from=date_from, date_to=date_to)) for child in children]
+    now = timezone.now()
+    children = list(unit_list(fetched_by=fetched_by, parent=unit))
+    counts = stats.subtree_counts(children, date_from, date_to)
+    if counts is None:
+        return [
+            (child, appeal_rates_live(unit=child, date_from=date_from, date_to=date_to, now=now))
+            for child in children
+        ]
+    live = {child.pk: dict.fromkeys(_open_counts_q(now), 0) for child in children}
+    child_of = {child.path: child.pk for child in children}
+    width = len(unit.path) + Unit.steplen
+    rows = (
+        Appeal.objects.filter(_received_in(date_from, date_to), origin_unit__path__startswith=unit.path)
+        .filter(state__in=OPEN_STATES)
+        .values("origin_unit__path")
+        .annotate(**_open_counts_q(now))
+        .order_by()
+    )
+    for row in rows:
+        child = child_of.get(row.pop("origin_unit__path")[:width])
+        if child is not None:
+            for name, value in row.items():
+                live[child][name] += value
+    return [(child, _rates(counts[child.pk], live[child.pk])) for child in children]

@@ -22,9 +22,14 @@ class CappedPaginator(Paginator):
     cap = COUNT_CAP
 
     @cached_property
+    def _capped(self) -> int:
+        """One capped count, shared by `count` and `count_is_exact`."""
+        return capped_count(self.object_list, self.cap)
+
+    @cached_property
     def count(self) -> int:
-        return min(capped_count(self.object_list, self.cap), self.cap)
+        return min(self._capped, self.cap)
 
     @cached_property
     def count_is_exact(self) -> bool:
-        return capped_count(self.object_list, self.cap) <= self.cap
+        return self._capped <= self.cap

@@ -49,8 +49,15 @@ def _year(year: int) -> tuple[bool, frozenset[dt.date], frozenset[dt.date]]:
     return found
 
 
-def is_working_day(day: dt.date) -> bool:
-    _known, holidays, workdays = _year(day.year)
+def is_working_day(day: dt.date, *, years: dict | None = None) -> bool:
+    """`years` (a dict the caller keeps for one computation) holds each year's calendar once read,
+    so counting across many days reads the cache once per year, not twice per day."""
+    if years is None:
+        _known, holidays, workdays = _year(day.year)
+    else:
+        if day.year not in years:
+            years[day.year] = _year(day.year)
+        _known, holidays, workdays = years[day.year]
     if day in workdays:
         return True
     if day in holidays:
@@ -64,15 +71,18 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value
 
 
-def add_working_days(start: dt.date | dt.datetime, n: int) -> dt.date | dt.datetime:
-    """The n-th working day after `start` (start itself not counted); a datetime keeps its time of day."""
+def add_working_days(
+    start: dt.date | dt.datetime, n: int, *, years: dict | None = None
+) -> dt.date | dt.datetime:
+    """The n-th working day after `start` (start itself not counted); a datetime keeps its time of day.
+    Callers counting several limits at once may share one `years` dict (see `is_working_day`)."""
     if n < 0:
         raise ValueError("n must not be negative")
     day = _as_date(start)
-    counted = 0
+    counted, years = 0, {} if years is None else years
     while counted < n:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, years=years):
             counted += 1
     if isinstance(start, dt.datetime):
         local = timezone.localtime(start) if timezone.is_aware(start) else start
@@ -89,11 +99,11 @@ def working_days_between(a: dt.date | dt.datetime, b: dt.date | dt.datetime) -> 
     first, last = _as_date(a), _as_date(b)
     if last < first:
         return -working_days_between(last, first)
-    count = 0
+    count, years = 0, {}
     day = first
     while day < last:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, years=years):
             count += 1
     return count
 

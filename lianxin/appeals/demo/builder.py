@@ -16,7 +16,7 @@ from lianxin.members.models import Member
 from lianxin.org import demo_data as org_data
 from lianxin.org.models import UnionBody, Unit
 
-from .. import deadlines, services
+from .. import deadlines, services, stats
 from .. import demo_data as data
 from ..models import (
     Appeal,
@@ -76,6 +76,7 @@ class AppealsBuilder(Planner):
         self._plan_all()
         self._run()
         self._stamp()
+        stats.rebuild()  # the stamps moved events and their on_time outside the services
 
     def _load_places(self) -> None:
         units = list(Unit.objects.filter(path__startswith=self.root.path).order_by("path"))
@@ -224,6 +225,7 @@ class AppealsBuilder(Planner):
             publish_consent=plan.publish_consent,
             flags=list(plan.flags) if recorded else None,
         )
+        services.appeal_intake_finish(appeal_id=intake.appeal.pk)  # the job's part, at the same moment
         plan.appeal = intake.appeal
         plan.accept_due, plan.answer_due = intake.appeal.accept_due, intake.appeal.answer_due
 

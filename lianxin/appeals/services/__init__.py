@@ -1,8 +1,9 @@
 """Writes on appeals: intake and every step of the six-step workflow.
 
-The package: `intake` (numbering, routing, flags, duplicates), `steps` (every transition after
-intake), `meetings` (deliberation meetings, public answers), `sweep` (overdue, escalation, lapsed
-ratings) and `base` (what they share). Import from `lianxin.appeals.services`.
+The package: `intake` (numbering, routing, flags, duplicates; the part after commit runs as a job),
+`steps` (every transition after intake), `meetings` (deliberation meetings, public answers), `sweep`
+(overdue, escalation, lapsed ratings, intakes whose job was lost) and `base` (what they share).
+Import from `lianxin.appeals.services`.
 
 Each transition (STYLE.md): re-read the row with `select_for_update`, check the transition, set the
 state with `update_fields`, write the `AppealEvent` in the same transaction, and leave side effects
@@ -40,6 +41,7 @@ from .intake import (  # noqa: F401
     _next_number,
     _own_member,
     _pg_next_in_sequence,
+    appeal_intake_finish,
     appeal_submit,
     handling_unit_for,
 )
@@ -86,4 +88,5 @@ from .sweep import (  # noqa: F401
     appeal_remind_due,
     appeals_sweep,
     escalation_due,
+    unfinished_intakes,
 )

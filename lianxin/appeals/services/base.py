@@ -16,6 +16,7 @@ from lianxin.core.capabilities import (
 from lianxin.core.permissions import has_unit_permission
 from lianxin.org.models import Unit
 
+from .. import stats
 from ..models import (
     Appeal,
     AppealEvent,
@@ -77,7 +78,7 @@ def _event(
     visible: bool = True,
     at: dt.datetime | None = None,
 ) -> AppealEvent:
-    return AppealEvent.objects.create(
+    event = AppealEvent.objects.create(
         appeal=appeal,
         action=action,
         from_state=from_state,
@@ -91,6 +92,9 @@ def _event(
         data=data or {},
         visible_to_worker=visible,
     )
+    if action in stats.COUNTED_ACTIONS:
+        stats.mark(appeal)  # the rates' daily rollup of its unit and day is to be recomputed
+    return event
 
 
 def _locked(appeal: Appeal, expected_version: int | None = None) -> Appeal:

@@ -1,4 +1,5 @@
-"""The scheduled sweep: overdue marks, reminders before the limit, escalation up the tree, lapsed ratings."""
+"""The scheduled sweep: overdue marks, reminders before the limit, escalation up the tree, lapsed
+ratings, and intakes whose job never ran."""
 
 from __future__ import annotations
 
@@ -6,21 +7,31 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.org.models import Unit
 
-from .. import deadlines, notify
+from .. import deadlines, notify, stats
 from ..models import (
     OPEN_STATES,
     Appeal,
     AppealEvent,
+    AppealSignature,
     State,
 )
 from .base import Action, _event, _locked, _save
+from .intake import appeal_intake_finish
 from .steps import REMIND_BEFORE, appeal_lapse
+
+INTAKE_GRACE = dt.timedelta(minutes=5)
+"""An intake's job runs within seconds; one not done after this is taken as lost."""
+INTAKE_LOOKBACK = dt.timedelta(days=7)
+"""How far back (by receipt) the sweep looks for intakes whose job never ran: the job queue keeps
+its tasks while the job worker is down, so only tasks lost on the way (the queue unreachable at
+commit, a worker killed mid-task) are left, and those are found at the next sweep."""
+INTAKE_BATCH = 500
 
 
 def _overdue_limit(appeal: Appeal, now: dt.datetime) -> dt.datetime | None:
@@ -134,14 +145,27 @@ def appeal_remind_due(*, appeal: Appeal, now: dt.datetime | None = None) -> bool
     return True
 
 
+def unfinished_intakes(now: dt.datetime):
+    """Appeals received in the last week, committed more than a few minutes ago, whose intake job
+    has not run (no duplicate signature yet): oldest first."""
+    return (
+        Appeal.objects.filter(received_at__gte=now - INTAKE_LOOKBACK, created_at__lte=now - INTAKE_GRACE)
+        .exclude(Exists(AppealSignature.objects.filter(appeal_id=OuterRef("pk"))))
+        .order_by("pk")
+    )
+
+
 def appeals_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Mark overdue, escalate, remind of limits due within a day, close lapsed ratings.
+    """Finish lost intakes, mark overdue, escalate, remind of limits due within a day, close lapsed
+    ratings.
 
     Safe to run at any time, on any node, twice: each step re-checks under a row lock and writes
     its event once. Rows are looked at unlocked first, so only those with something to do are locked.
     """
     now = now or timezone.now()
-    counts = {"overdue": 0, "escalated": 0, "reminded": 0, "lapsed": 0}
+    counts = {"intakes": 0, "overdue": 0, "escalated": 0, "reminded": 0, "lapsed": 0}
+    for appeal_id in unfinished_intakes(now).values_list("pk", flat=True)[:INTAKE_BATCH]:
+        counts["intakes"] += appeal_intake_finish(appeal_id=appeal_id)
     running = Appeal.objects.filter(state__in=OPEN_STATES, paused_at__isnull=True).select_related(
         "handling_unit", "escalated_unit"
     )
@@ -171,4 +195,5 @@ def appeals_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         .iterator(chunk_size=500)
     ):
         counts["lapsed"] += appeal_lapse(appeal=appeal, now=now) is not None
+    stats.refresh()  # the rates' daily rollup: recompute the days the events since the last sweep touched
     return counts

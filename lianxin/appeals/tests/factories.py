@@ -40,7 +40,9 @@ def make_appeal(
     code: str | None = None,
     **extra,
 ) -> Appeal:
-    """An appeal raised through the intake service. `by` records it (hotline) unless a worker raises it."""
+    """An appeal raised through the intake service, with the rest of its intake done (what the job
+    after the commit does: duplicate bands, notifications). `by` records it (hotline) unless a worker
+    raises it."""
     text = text or f"{TEXTS[next(_n) % len(TEXTS)]}(第{next(_n)}条)"
     if by is None:
         raise ValueError("make_appeal needs `by`: the worker or the recorder")
@@ -55,6 +57,7 @@ def make_appeal(
         category=category(code) if code else None,
         **extra,
     )
+    services.appeal_intake_finish(appeal_id=intake.appeal.pk)
     intake.appeal.track_code = intake.track_code
     return intake.appeal
 

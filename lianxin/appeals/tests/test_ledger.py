@@ -12,11 +12,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from lianxin.appeals import services
-from lianxin.appeals.exports import mask_name
 from lianxin.appeals.models import Channel, State
 from lianxin.appeals.tests.factories import drive, make_appeal
 from lianxin.core.models import AccessLog, AuditEvent
 from lianxin.core.tests.factories import UserFactory, grant
+from lianxin.core.text import mask_name
 
 CST = dt.timezone(dt.timedelta(hours=8))
 LEDGER = reverse("appeals:ledger")

@@ -95,7 +95,13 @@ def test_escalation_goes_up_once_per_further_period_and_never_above_the_top(
 
 
 def test_a_sweep_that_missed_days_escalates_all_the_levels_due_at_once(late):
-    assert sweep(at(2026, 12, 1, 9, 0)) == {"overdue": 1, "escalated": 2, "reminded": 0, "lapsed": 0}
+    assert sweep(at(2026, 12, 1, 9, 0)) == {
+        "intakes": 0,
+        "overdue": 1,
+        "escalated": 2,
+        "reminded": 0,
+        "lapsed": 0,
+    }
 
 
 def test_the_grace_is_set_in_settings(late, settings):
@@ -107,7 +113,13 @@ def test_the_grace_is_set_in_settings(late, settings):
 def test_escalation_skips_the_national_day_holiday(company, personas):
     with time_machine.travel(at(2026, 9, 29, 10, 0), tick=False):
         appeal = make_appeal(unit=company.team, by=personas.worker, text="宿舍热水器坏了一个礼拜了。")
-    assert sweep(at(2026, 10, 5, 9, 0)) == {"overdue": 1, "escalated": 0, "reminded": 0, "lapsed": 0}
+    assert sweep(at(2026, 10, 5, 9, 0)) == {
+        "intakes": 0,
+        "overdue": 1,
+        "escalated": 0,
+        "reminded": 0,
+        "lapsed": 0,
+    }
     assert sweep(at(2026, 10, 8, 18, 0))["escalated"] == 0  # 8 October is the grace day
     assert sweep(at(2026, 10, 9, 9, 0))["escalated"] == 1
     appeal.refresh_from_db()
@@ -124,7 +136,13 @@ def test_escalated_appeals_appear_in_the_parents_supervision_list(late, company,
 def test_an_appeal_waiting_on_the_worker_is_not_overdue(late, personas):
     with time_machine.travel(at(2026, 11, 20, 9, 0), tick=False):
         services.appeal_request_info(appeal=late, requested_by=personas.cadre, question="是哪一间休息室?")
-    assert sweep(at(2026, 11, 30, 9, 0)) == {"overdue": 0, "escalated": 0, "reminded": 0, "lapsed": 0}
+    assert sweep(at(2026, 11, 30, 9, 0)) == {
+        "intakes": 0,
+        "overdue": 0,
+        "escalated": 0,
+        "reminded": 0,
+        "lapsed": 0,
+    }
 
 
 def test_accepting_late_clears_the_flag_and_a_late_answer_is_marked_again(late, personas):
@@ -162,10 +180,16 @@ def test_running_the_sweep_twice_changes_nothing_the_second_time(late, company, 
         answered = make_appeal(unit=company.team, by=personas.worker, text="班车改线路后绕远了半小时。")
         drive(answered, State.ANSWERED, handler=personas.cadre)
     first = sweep(at(2026, 11, 30, 9, 0))
-    assert first == {"overdue": 1, "escalated": 2, "reminded": 0, "lapsed": 1}
+    assert first == {"intakes": 0, "overdue": 1, "escalated": 2, "reminded": 0, "lapsed": 1}
     events = AppealEvent.objects.count()
     notifications = Notification.objects.count()
-    assert sweep(at(2026, 11, 30, 9, 0)) == {"overdue": 0, "escalated": 0, "reminded": 0, "lapsed": 0}
+    assert sweep(at(2026, 11, 30, 9, 0)) == {
+        "intakes": 0,
+        "overdue": 0,
+        "escalated": 0,
+        "reminded": 0,
+        "lapsed": 0,
+    }
     assert AppealEvent.objects.count() == events and Notification.objects.count() == notifications
 
 

@@ -493,6 +493,8 @@ def _detail_context(request: HttpRequest, appeal: Appeal, *, bound: dict | None 
         "merged_here": list(selectors.appeal_list(fetched_by=user).filter(merged_into=appeal)),
         "similar": _similar(appeal, user),
         "can_merge": any(step["name"] == "merge" for step in actions["steps"]),
+        "can_start_assistance": appeal.category.code == "hardship"
+        and has_unit_permission(user, appeal.origin_unit, caps.ASSISTANCE_RECORD),
     }
 
 
