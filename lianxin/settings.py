@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "lianxin.org",
     "lianxin.members",
     "lianxin.appeals",
+    "lianxin.assistance",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("org/", include("lianxin.org.urls")),
     path("members/", include("lianxin.members.urls")),
     path("appeals/", include("lianxin.appeals.urls")),
+    path("assistance/", include("lianxin.assistance.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

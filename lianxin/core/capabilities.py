@@ -25,6 +25,13 @@ APPEALS_SUPERVISE = "appeals.supervise"
 APPEALS_EXPORT = "appeals.export"
 APPEALS_PUBLISH = "appeals.publish"
 APPEALS_CONFIGURE = "appeals.configure"
+ASSISTANCE_VIEW = "assistance.view"
+ASSISTANCE_RECORD = "assistance.record"
+ASSISTANCE_APPROVE = "assistance.approve"
+ASSISTANCE_PAY = "assistance.pay"
+ASSISTANCE_FUNDS = "assistance.funds"
+ASSISTANCE_CONFIGURE = "assistance.configure"
+ASSISTANCE_EXPORT = "assistance.export"
 
 CAPABILITIES = {
     ORG_VIEW: _("查看组织架构、阵地与覆盖情况"),
@@ -45,6 +52,13 @@ CAPABILITIES = {
     APPEALS_EXPORT: _("导出诉求台账"),
     APPEALS_PUBLISH: _("公开答复到员工有问有答"),
     APPEALS_CONFIGURE: _("维护诉求类别、办理时限、承办部门"),
+    ASSISTANCE_VIEW: _("查看本范围的困难职工档案、帮扶和互助记录(留痕)"),
+    ASSISTANCE_RECORD: _("建档、复核,登记帮扶申请、互助理赔、结对和回访"),
+    ASSISTANCE_APPROVE: _("审批帮扶申请和互助理赔(不能审批自己登记的)"),
+    ASSISTANCE_PAY: _("登记发放和冲正(出纳)"),
+    ASSISTANCE_FUNDS: _("登记拨款、捐款、调拨,管理募捐活动"),
+    ASSISTANCE_CONFIGURE: _("维护帮扶项目、困难认定标准、互助保障计划"),
+    ASSISTANCE_EXPORT: _("导出帮扶统计和公示名单"),
 }
 
 _CADRE = [
@@ -61,6 +75,9 @@ _CADRE = [
     APPEALS_DELIBERATE,
     APPEALS_EXPORT,
     APPEALS_PUBLISH,
+    ASSISTANCE_VIEW,
+    ASSISTANCE_RECORD,
+    ASSISTANCE_EXPORT,
 ]
 
 # code -> (Chinese name, capabilities, description)
@@ -74,7 +91,15 @@ DEFAULT_ROLES = {
     "cadre": ("工会干部", _CADRE, "本单位及下属单位的工会工作"),
     "chairman": (
         "工会主席",
-        [*_CADRE, AUDIT_VIEW, APPEALS_SUPERVISE, APPEALS_CONFIGURE],
+        [
+            *_CADRE,
+            AUDIT_VIEW,
+            APPEALS_SUPERVISE,
+            APPEALS_CONFIGURE,
+            ASSISTANCE_APPROVE,
+            ASSISTANCE_FUNDS,
+            ASSISTANCE_CONFIGURE,
+        ],
         "对本单位工会工作负总责",
     ),
     "operator": ("热线接线员", [ORG_VIEW, APPEALS_RECORD], "接听维权热线,登记来电诉求"),
@@ -83,8 +108,22 @@ DEFAULT_ROLES = {
     "representative": ("职工代表", [ORG_VIEW], "提出提案、参加巡视"),
     "supervisor": (
         "督查人员",
-        [ORG_VIEW, MEMBERS_VIEW, AUDIT_VIEW, APPEALS_VIEW, APPEALS_SUPERVISE, APPEALS_EXPORT],
+        [
+            ORG_VIEW,
+            MEMBERS_VIEW,
+            AUDIT_VIEW,
+            APPEALS_VIEW,
+            APPEALS_SUPERVISE,
+            APPEALS_EXPORT,
+            ASSISTANCE_VIEW,
+            ASSISTANCE_EXPORT,
+        ],
         "监督时限和帮扶资金使用",
+    ),
+    "treasurer": (
+        "财务出纳",
+        [ORG_VIEW, ASSISTANCE_VIEW, ASSISTANCE_PAY, ASSISTANCE_FUNDS],
+        "登记帮扶资金的收支和发放",
     ),
     "administrator": ("系统管理员", list(CAPABILITIES), "维护系统、角色和节假日"),
 }

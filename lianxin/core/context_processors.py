@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +39,13 @@ def navigation(request) -> dict:
     )
     if appeals_home:
         items.append((_("诉求办理"), reverse(appeals_home), "appeals"))
-    if user.appeal_departments.exists():
+    answers_referrals, has_pairings = _duties(user)
+    if answers_referrals:
         items.append((_("转办事项"), reverse("appeals:referrals"), "referrals"))
+    if caps.ASSISTANCE_VIEW in held:
+        items.append((_("困难帮扶"), reverse("assistance:home"), "assistance"))
+    if has_pairings:
+        items.append((_("我的结对"), reverse("assistance:my_pairings"), "my_pairings"))
     items.append((_("我要说事"), reverse("appeals:submit"), "appeals_new"))
     items.append((_("我的诉求"), reverse("appeals:mine"), "appeals_mine"))
     items.append((_("有问有答"), reverse("appeals:qa"), "appeals_qa"))
@@ -48,6 +56,24 @@ def navigation(request) -> dict:
         context["calendar_missing_years"] = join_list(missing_years(*years_to_check()))
         context["can_manage_calendar"] = caps.CALENDAR_MANAGE in held
     return context
+
+
+def _duties(user) -> tuple[bool, bool]:
+    """Whether the user answers referrals for a department, and is paired with a hardship
+    household (结对帮扶): one query for both."""
+    department = apps.get_model("appeals", "Department")
+    pairing = apps.get_model("assistance", "Pairing")
+    row = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .annotate(
+            referrals=Exists(department.objects.filter(handlers=OuterRef("pk"))),
+            pairings=Exists(pairing.objects.filter(leader=OuterRef("pk"), ended_on__isnull=True)),
+        )
+        .values_list("referrals", "pairings")
+        .first()
+    )
+    return row or (False, False)
 
 
 def _unread(user) -> int:

@@ -42,6 +42,16 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_name(name: str) -> str:
+    """王小工 -> 王*工, 张伟 -> 张*, 欧阳小明 -> 欧**明: enough to recognise on paper, not to identify."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(value: str) -> str:
     """13812345678 -> 138****5678."""
     if len(value) < 7:

@@ -25,6 +25,8 @@ from simple_history.utils import bulk_create_with_history
 
 from lianxin.appeals.demo import LOGIN_NAMES as APPEAL_LOGINS
 from lianxin.appeals.demo import build_demo_appeals, purge_demo_appeals
+from lianxin.assistance.demo import LOGIN_NAMES as ASSISTANCE_LOGINS
+from lianxin.assistance.demo import build_demo_assistance, purge_demo_assistance
 from lianxin.core.capabilities import DEFAULT_ROLES
 from lianxin.core.models import AccessLog, AuditEvent, ImportBatch, Role, RoleAssignment, User
 from lianxin.members.models import Member, MemberTransfer
@@ -99,6 +101,13 @@ class Command(BaseCommand):
                     password_hash=builder.password_hash,
                 )
                 builder.logins += builder.appeals.logins
+            builder.assistance = build_demo_assistance(
+                root=builder.units[builder.plan.code],
+                now=timezone.now(),
+                seed=seed,
+                password_hash=builder.password_hash,
+            )
+            builder.logins += builder.assistance.logins
         self.stdout.write(summary(builder, seconds=time.monotonic() - started))
 
 
@@ -108,7 +117,7 @@ def _refuse_if_occupied() -> None:
             "数据库中已有组织单位,演示数据只能建在空库上。加 --reset 删除已有的演示数据后重建"
             "(不是演示生成的单位不会被删除)。"
         )
-    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS
+    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS + ASSISTANCE_LOGINS
     taken = sorted(User.objects.filter(username__in=names).values_list("username", flat=True))
     if taken:
         raise CommandError(f"这些用户名已被占用,请先改名或删除:{'、'.join(taken)}")
@@ -141,6 +150,7 @@ class DemoBuilder:
         self._focus_team: data.UnitPlan | None = None
         self.password_hash = ""
         self.appeals = None
+        self.assistance = None
 
     def _rng(self, step: str) -> random.Random:
         return random.Random(f"{self.seed}:{step}")  # a str seed is hashed stably (SHA-512)
@@ -410,6 +420,7 @@ def _purge_demo() -> None:
     unit_ids = (
         list(Unit.objects.filter(path__startswith=root.path).values_list("pk", flat=True)) if root else []
     )
+    purge_demo_assistance(unit_ids=unit_ids, user_ids=user_ids)
     purge_demo_appeals(unit_ids=unit_ids, user_ids=user_ids)
     member_ids = list(Member.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
     post_ids = list(Post.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
@@ -501,9 +512,21 @@ def appeals_lines(appeals) -> list[str]:
     ]
 
 
+def assistance_lines(assistance) -> list[str]:
+    if assistance is None:
+        return []
+    paid = assistance.applications["paid"]
+    return [
+        f"  困难帮扶:困难职工档案 {assistance.files} 户,帮扶 {sum(assistance.applications.values())} 笔"
+        f"(已发放 {paid} 笔,{assistance.paid_amount:,.2f} 元),帮扶项目 {assistance.programmes} 个;"
+        f"结对 {assistance.pairings} 对,走访回访 {assistance.visits} 次;互助保障参保 {assistance.enrolled} 人,"
+        f"理赔 {assistance.claims} 件;捐款 {assistance.donations} 笔"
+    ]
+
+
 def existing_logins(password: str) -> str:
     """The demo logins already in the database, for a second `dev.py demo`."""
-    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS
+    names = [username for username, *_rest in data.DEMO_USERS] + APPEAL_LOGINS + ASSISTANCE_LOGINS
     assignments = RoleAssignment.objects.filter(user__username__in=names).select_related(
         "user", "role", "unit"
     )
@@ -536,6 +559,7 @@ def summary(builder: DemoBuilder, *, seconds: float) -> str:
         f"  联络员 {coverage.teams_with_liaison} 名,班组覆盖率 {coverage.liaison_rate}%;"
         f"区科建站率 {coverage.station_rate}%;一票否决:{vetoed}",
         *appeals_lines(builder.appeals),
+        *assistance_lines(builder.assistance),
         "",
         "演示账号:",
     ]
