@@ -15,6 +15,10 @@ Needs the scale data (`scale_data.py`, then `scale_appeals.py`). Prints:
     times how long it takes to empty the queue, `--jobs during` runs it alongside, `--jobs none`
     leaves the queue. Then, in-process on an idle worker: the queries of one intake, and one
     intake's wall, CPU and SQL time split into the whole request, the service alone and the job.
+    The clients submit with `?similar=false` (they ran `POST /appeals/check` while the worker typed);
+    `--with-similar` measures the answer that looks near-duplicates up again. `--floor` also times a
+    token-authenticated GET that answers 404 through the same gunicorn and clients: what a request
+    that does nothing costs here.
     Set REDIS_URL for Redis as cache and job queue (a deployment at this rate has it); without it
     the queue is the SQLite file in var/, which syncs to disk on every job enqueued.
 (b) the worklist and the search, in-process with Django's test Client like bench_members.py: the
@@ -231,7 +235,7 @@ def postgres_pids() -> list[int]:
 
 
 def client_loop(
-    port: int, token: str, member: Member, bodies: list[str], results: list, errors: list
+    port: int, token: str, member: Member, bodies: list[str], results: list, errors: list, path: str
 ) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -241,7 +245,7 @@ def client_loop(
         )
         started = time.perf_counter()
         try:
-            conn.request("POST", "/api/v1/appeals", body=body.encode(), headers=headers)
+            conn.request("POST", path, body=body.encode(), headers=headers)
             response = conn.getresponse()
             response.read()
             status = response.status
@@ -256,6 +260,12 @@ def client_loop(
         else:
             errors.append(status)
     conn.close()
+
+
+def intake_path(args) -> str:
+    """A phone that showed near-duplicates while the worker typed (`POST /appeals/check`) submits
+    with `?similar=false`; `--with-similar` measures the answer that looks them up again."""
+    return "/api/v1/appeals" + ("" if args.with_similar else "?similar=false")
 
 
 def pending_jobs() -> int:
@@ -290,7 +300,8 @@ def bench_intake(args, root: Unit) -> dict:
     jobs = start_jobs(args.job_workers) if args.jobs == "during" else None
     try:
         warm = [
-            threading.Thread(target=client_loop, args=(port, t, m, texts(5, m), [], [])) for _u, m, t in users
+            threading.Thread(target=client_loop, args=(port, t, m, texts(5, m), [], [], intake_path(args)))
+            for _u, m, t in users
         ]
         for thread in warm:
             thread.start()
@@ -300,7 +311,8 @@ def bench_intake(args, root: Unit) -> dict:
         errors: list = []
         threads = [
             threading.Thread(
-                target=client_loop, args=(port, token, member, texts(args.requests, member), results, errors)
+                target=client_loop,
+                args=(port, token, member, texts(args.requests, member), results, errors, intake_path(args)),
             )
             for _user, member, token in users
         ]
@@ -341,7 +353,7 @@ def bench_intake(args, root: Unit) -> dict:
         "p50": percentile(latencies, 0.50),
         "p95": percentile(latencies, 0.95),
         "p99": percentile(latencies, 0.99),
-        "queries": intake_queries(users[0]),
+        "queries": intake_queries(users[0], intake_path(args)),
         "cpu_web": per[0], "cpu_db": per[1], "cpu_client": per[2], "cpu_jobs": per[3],
         "jobs": args.jobs, "stale_jobs": stale, "jobs_left": left, "drain_seconds": drain_seconds,
         "drain_cpu": drain_cpu * 1000 / max(left, 1),
@@ -349,7 +361,43 @@ def bench_intake(args, root: Unit) -> dict:
     }  # fmt: skip
 
 
-def intake_queries(user_member_token) -> int:
+def bench_floor(args, root: Unit) -> dict:
+    """The floor under intake: the same gunicorn and clients asking a token-authenticated
+    `GET /api/v1/org/units/{id}` that finds nothing (a worker holds no org.view: 404 after the token,
+    the unit and the caller's roles; no write). What this stack costs for a request that does nothing."""
+    users = intake_users(args.clients, root)
+    port = free_port()
+    process = start_gunicorn(args, port)
+    latencies: list[float] = []
+
+    def loop(token: str, unit_id: int, count: int, into: list) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(count):
+            started = time.perf_counter()
+            conn.request("GET", f"/api/v1/org/units/{unit_id}", headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            if response.status == 404:
+                into.append((time.perf_counter() - started) * 1000)
+        conn.close()
+
+    try:
+        for count, into in ((5, []), (args.requests, latencies)):
+            threads = [threading.Thread(target=loop, args=(t, m.unit_id, count, into)) for _u, m, t in users]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - started
+    finally:
+        stop(process)
+    latencies.sort()
+    return {"per_second": len(latencies) / wall, "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
+            "answered": len(latencies)}  # fmt: skip
+
+
+def intake_queries(user_member_token, path: str) -> int:
     """Queries of one intake request, counted in-process on the same endpoint (after one request
     that fills the process's copy of categories, rules and roles, as every served request finds it)."""
     _user, member, token = user_member_token
@@ -357,12 +405,12 @@ def intake_queries(user_member_token) -> int:
     for text in texts(2, member):
         body = {"origin_unit": member.unit_id, "text": text, "channel": "web", "kind": "complaint"}
         with CaptureQueriesContext(connection) as captured, override_settings(EMAIL_BACKEND=NO_MAIL):
-            response = api.post("/api/v1/appeals", data=body, content_type="application/json")
+            response = api.post(path, data=body, content_type="application/json")
         assert response.status_code == 201, response.content[:300]
     return len(captured.captured_queries)
 
 
-def intake_split(root: Unit, runs: int) -> list[tuple]:
+def intake_split(root: Unit, runs: int, path: str) -> list[tuple]:
     """Where one intake's time goes, in-process on an idle worker: the whole request (Django, ninja,
     authentication, the answer), the service alone, and the job after the commit; wall, CPU of this
     thread, and SQL (the database's share, as seen from here)."""
@@ -375,12 +423,12 @@ def intake_split(root: Unit, runs: int) -> list[tuple]:
 
     def request(text):
         body = {"origin_unit": member.unit_id, "text": text, "channel": "web", "kind": "complaint"}
-        response = api.post("/api/v1/appeals", data=body, content_type="application/json")
+        response = api.post(path, data=body, content_type="application/json")
         made.append(response.json()["id"])
 
     def service(text):
         made.append(
-            services.appeal_submit(submitted_by=member.user, origin_unit=member.unit, text=text, kind="complaint").appeal.pk
+            services.appeal_submit(submitted_by=member.user, origin_unit=member.unit, text=text, kind="complaint", find_similar="similar=false" not in path).appeal.pk
         )  # fmt: skip
 
     def job(_text):
@@ -624,10 +672,12 @@ def main() -> None:
         help="job worker for the intakes' jobs: started after the run to empty the queue (default), "
         "running during it, or none",
     )
+    parser.add_argument("--with-similar", action="store_true", help="intake answers with the similar look-up")
     parser.add_argument("--job-workers", type=int, default=2, help="threads of the job worker")
     parser.add_argument("--split-runs", type=int, default=30, help="in-process intakes timed for the split")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="also time a request that does nothing (404)")
     parser.add_argument("--skip-reads", action="store_true")
     parser.add_argument("--stats-only", action="store_true", help="of the reads, only (c) stats")
     parser.add_argument("--search-only", action="store_true", help="of the reads, only (b) search")
@@ -661,8 +711,17 @@ def main() -> None:
             f"{result['drain_seconds']:.1f} s later ({result['jobs_left'] / max(result['drain_seconds'], 0.001):.0f} "
             f"jobs/s), {result['drain_cpu']:.1f} ms CPU of the job worker per job"
         )
+        if args.floor:
+            floor = bench_floor(args, root)
+            print(
+                f"floor (a token-authenticated GET answering 404, same gunicorn and clients): "
+                f"{floor['per_second']:.0f}/s, p50 {floor['p50']:.0f} ms, p99 {floor['p99']:.0f} ms "
+                f"({floor['answered']} answered)"
+            )
         print(f"\none intake in-process, {args.split_runs} runs (median ms; sql as seen from Django)")
-        print_table(("part", "wall", "cpu", "sql", "queries"), intake_split(root, args.split_runs))
+        print_table(
+            ("part", "wall", "cpu", "sql", "queries"), intake_split(root, args.split_runs, intake_path(args))
+        )
         print()
     if not args.skip_reads:
         print(f"(b) worklist and search, (c) stats — {args.runs} runs per line, in-process")

@@ -30,18 +30,19 @@ from ninja.pagination import paginate
 
 from lianxin.core import crypto
 from lianxin.core.api import ERRORS, ErrorOut, Pagination, error_body
-from lianxin.core.capabilities import APPEALS_VIEW
+from lianxin.core.capabilities import APPEALS_RECORD, APPEALS_VIEW
 from lianxin.core.idempotency import (
     IdempotencyKeyReused,
     IdempotencyResultLost,
     fingerprint_of,
     idempotent,
 )
-from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
+from lianxin.core.permissions import get_object_in_scope, has_unit_permission, scope_paths, scope_q
+from lianxin.members.models import Member
 from lianxin.members.selectors import member_get
 from lianxin.org.models import Unit
 
-from . import duplicates, reference, selectors, services
+from . import duplicates, reference, rules, selectors, services
 from .models import OPEN_STATES, Appeal, Category, State
 from .schemas import (
     ActionIn,
@@ -51,6 +52,8 @@ from .schemas import (
     AppealIn,
     AppealListOut,
     AppealOut,
+    CheckIn,
+    CheckOut,
     EventOut,
     RateIn,
     StatsFiltersIn,
@@ -66,6 +69,7 @@ SUBMIT_SCOPE = "appeals.submit"
 REPLAY_WINDOW = dt.timedelta(hours=24)
 CONFLICTS = {**ERRORS, 409: ErrorOut}
 PUBLIC = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+MIN_CHECK_TEXT = 5  # characters of normalized text before a check says anything (as the web form)
 
 
 def _answers_conflicts(view):
@@ -160,9 +164,10 @@ def _track_code_slot(user, key: str) -> str:
     return f"appeals:track-replay:{hashlib.sha256(ref.encode()).hexdigest()}"
 
 
-def _similar(user, appeal: Appeal, found: list[tuple[Appeal, float]]) -> list[dict]:
+def _similar(user, found: list[tuple[Appeal, float]]) -> list[dict]:
     """Near-identical open appeals: in full (with id) where the caller may view them; otherwise only
-    number, title and state, and never a confidential one."""
+    number, title and state, and never a confidential one or one showing signs of distress (not for
+    a coworker's eyes)."""
     if not found:
         return []
     visible = set(
@@ -179,8 +184,47 @@ def _similar(user, appeal: Appeal, found: list[tuple[Appeal, float]]) -> list[di
             "similarity": round(score, 2),
         }
         for other, score in found
-        if other.pk in visible or not other.confidential
+        if other.pk in visible or not (other.confidential or other.flag_distress)
     ]
+
+
+def _check_unit(user, unit_id: int) -> Unit:
+    """A unit the caller may raise an appeal for: their own unit or one above it, or a unit where
+    they record appeals. 404 for any other."""
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise Http404
+    own = Member.objects.filter(user=user).select_related("unit").first()
+    if own is not None and own.unit.path.startswith(unit.path):
+        return unit
+    if has_unit_permission(user, unit, APPEALS_RECORD):
+        return unit
+    raise Http404
+
+
+@router.post(
+    "/check",
+    response={200: CheckOut, **ERRORS},
+    summary="Before submitting: the suggested category, flags, similar open appeals, published answers",
+)
+def appeal_check(request: HttpRequest, payload: CheckIn):
+    """What the phone shows while the worker types (the web form's 先查一查). Nothing is stored.
+    A client that showed this may submit with `?similar=false`."""
+    unit = _check_unit(request.user, payload.origin_unit)
+    normalized = rules.normalize(payload.text)
+    if len(normalized) < MIN_CHECK_TEXT:
+        return {"ready": False}
+    ref = reference.current()
+    code = rules.suggest_category(normalized, table=ref.keywords)
+    category = ref.category(code) if code else None
+    return {
+        "ready": True,
+        "category": category.code if category else None,
+        "category_name": category.name if category else None,
+        "flags": sorted(rules.find_flags(normalized)),
+        "similar": _similar(request.user, duplicates.similar_open(normalized, unit=unit)),
+        "answers": selectors.public_answers_like(normalized),
+    }
 
 
 @router.post(
@@ -199,6 +243,10 @@ def appeal_create(
         max_length=100,
         description="重试时带上同一个值:回答第一次建立的诉求,不会重复建立",
     ),
+    similar: bool = Query(
+        True,
+        description="false:回答里不查近似诉求(`similar` 为空)。客户端在输入时已用 /appeals/check 查过时用它,提交更快",
+    ),
 ):
     user = request.user
     arguments = _intake_arguments(user, payload)
@@ -207,7 +255,7 @@ def appeal_create(
         scope=SUBMIT_SCOPE,
         key=idempotency_key,
         fingerprint=fingerprint_of(payload.model_dump(mode="json")),
-        perform=lambda: services.appeal_submit(**arguments),
+        perform=lambda: services.appeal_submit(**arguments, find_similar=similar),
         target=lambda intake: intake.appeal,
         sealed=lambda intake: intake.appeal.is_anonymous,
     )
@@ -215,7 +263,11 @@ def appeal_create(
     if outcome.replayed:
         sealed = cache.get(_track_code_slot(user, idempotency_key))
         appeal.track_code = crypto.decrypt(sealed) if sealed else None
-        found = duplicates.similar_open(appeal.text_normalized, unit=appeal.origin_unit, exclude_pk=appeal.pk)
+        found = (
+            duplicates.similar_open(appeal.text_normalized, unit=appeal.origin_unit, exclude_pk=appeal.pk)
+            if similar
+            else []
+        )
     else:
         appeal.track_code = outcome.result.track_code
         found = outcome.result.similar
@@ -225,7 +277,7 @@ def appeal_create(
                 crypto.encrypt(appeal.track_code),
                 REPLAY_WINDOW.total_seconds(),
             )
-    appeal.similar = _similar(user, appeal, found)
+    appeal.similar = _similar(user, found)
     appeal.replayed = outcome.replayed
     return Status(201, appeal)
 

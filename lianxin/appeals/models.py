@@ -613,7 +613,8 @@ class DuplicateBand(models.Model):
     band = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["band"], name="appeals_dupband_band")]
+        # (band, appeal): the look-up counts the appeals sharing each band from the index alone
+        indexes = [models.Index(fields=["band", "appeal"], name="appeals_dupband_band_appeal")]
         constraints = [models.UniqueConstraint(fields=["appeal", "band"], name="appeals_dupband_unique")]
 
     def __str__(self) -> str:

@@ -127,6 +127,33 @@ class SimilarOut(Schema):
     similarity: float
 
 
+class CheckIn(Schema):
+    origin_unit: int = Field(ge=1, description="发生单位 id")
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class PublicAnswerBriefOut(Schema):
+    id: int
+    category: str = Field(description="类别代码")
+    question: str
+    answer: str
+
+    @staticmethod
+    def resolve_category(obj) -> str:
+        return obj.category.code
+
+
+class CheckOut(Schema):
+    """What the phone shows while the worker types, before anything is submitted."""
+
+    ready: bool = Field(description="false:文字太短(少于 5 个字),其余为空")
+    category: str | None = Field(None, description="建议的类别代码")
+    category_name: str | None = None
+    flags: list[Flag] = Field([], description="规则在文字里发现的标记(提交后由处理人确认)")
+    similar: list[SimilarOut] = Field([], description="同一公司里未办结的近似诉求")
+    answers: list[PublicAnswerBriefOut] = Field([], description="员工有问有答里相近的公开答复")
+
+
 class AppealCreatedOut(AppealOut):
     track_code: str | None = Field(
         None,

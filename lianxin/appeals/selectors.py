@@ -10,9 +10,24 @@ by its follow-up code (`appeal_track`).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+import jieba.analyse
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +35,7 @@ from lianxin.core.capabilities import APPEALS_HANDLE, APPEALS_SUPERVISE, APPEALS
 from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
 from lianxin.org.models import Unit
 
-from . import stats
+from . import search, stats
 from .models import OPEN_STATES, Appeal, AppealEvent, Category, Flag, Meeting, PublicAnswer, Referral, State
 from .search import NewestFirstSearch, apply_search, newest_first
 from .services import track_digest
@@ -300,6 +315,30 @@ def public_answer_list(*, q: str = "", category: str = "") -> QuerySet[PublicAns
     if q:
         qs = apply_search(qs, q)
     return qs.order_by("-published_at", "-id")
+
+
+def public_answers_like(normalized: str, *, limit: int = 3) -> list:
+    """Published answers sharing the text's key words (any of them), those sharing most first."""
+    conditions = [
+        condition
+        for word in jieba.analyse.extract_tags(normalized, topK=5)
+        if len(word) > 1 and (condition := search.search_q(word)) is not None
+    ]
+    if not conditions:
+        return []
+    hits = sum(
+        (Case(When(condition, then=Value(1)), default=Value(0)) for condition in conditions),
+        start=Value(0),
+    )
+    needed = 2 if len(conditions) >= 3 else 1
+    rows = (
+        public_answer_list()
+        .filter(reduce(operator.or_, conditions))
+        .annotate(hits=ExpressionWrapper(hits, output_field=IntegerField()))
+        .filter(hits__gte=needed)
+        .order_by("-hits", "-published_at", "-id")
+    )
+    return list(rows[:limit])
 
 
 # --- the three rates --------------------------------------------------------------------------------

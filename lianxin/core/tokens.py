@@ -29,12 +29,11 @@ def api_token_user(key: str):
     """The active user a token belongs to, or None."""
     if not key or len(key) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    try:  # key_hash is unique: `get` compiles lighter than `first`, which sorts (every API call)
+        token = ApiToken.objects.select_related("user").get(
+            key_hash=_hash(key), revoked_at__isnull=True, user__is_active=True
+        )
+    except ApiToken.DoesNotExist:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:

@@ -161,14 +161,16 @@ def appeal_submit(
     confidential: bool = False,
     publish_consent: bool = False,
     flags: list[str] | None = None,
+    find_similar: bool = True,
 ) -> Intake:
     """Register an appeal. A worker raises it through a self-service channel (named or anonymous);
     an operator, liaison or cadre records it through the channel where it was heard.
 
     `flags` given by a recorder are taken as confirmed; otherwise the rules' findings wait for a
     handler to confirm them. Returns the appeal, the follow-up code (shown once: only its digest is
-    kept) and near-identical open appeals. The rest (bands, notifications) runs as a job after the
-    commit.
+    kept) and near-identical open appeals (unless `find_similar` is false: a client that showed them
+    while the worker typed need not look twice). The rest (bands, notifications) runs as a job after
+    the commit.
     """
     text = _check_text(text)
     if channel not in Channel.values:
@@ -185,10 +187,14 @@ def appeal_submit(
         category_id=reading.category.pk, kind=kind, flags=sorted(reading.flags), rules=reading.ref.rules
     )
     track_code = _new_track_code() if (anonymous or who.worker_user is None) else None
-    similar = duplicates.similar_open(
-        reading.normalized,
-        unit=origin_unit,
-        values=duplicates.signature(reading.normalized, cut=reading.cut),
+    similar = (
+        duplicates.similar_open(
+            reading.normalized,
+            unit=origin_unit,
+            values=duplicates.signature(reading.normalized, cut=reading.cut),
+        )
+        if find_similar
+        else []
     )
     accept_due, answer_due = deadlines.limits(received_at, rule, years=reading.ref.calendar)
     number = _next_number(timezone.localtime(received_at).year)

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lianxin.appeals import services
-from lianxin.appeals.models import Appeal, AppealEvent, State
+from lianxin.appeals.models import Appeal, AppealEvent, Category, PublicAnswer, State
+from lianxin.appeals.rules import normalize, search_tokens
 from lianxin.appeals.tests.factories import drive, make_appeal, make_department
 from lianxin.core.tests.factories import UserFactory, grant
 from lianxin.core.tokens import api_token_create
@@ -147,6 +148,105 @@ def test_similar_open_appeals_show_handlers_the_id_and_workers_only_number_title
     ]
     assert {item["id"] for item in by_cadre} >= {first.pk, secret.pk}
     assert all(item["similarity"] >= 0.6 for item in by_cadre)
+
+
+def test_a_worker_who_checked_while_typing_submits_without_the_similar_look_up(api, company, personas):
+    make_appeal(unit=company.team, by=personas.cadre, text=WAGES)
+
+    with CaptureQueriesContext(connection) as with_look_up:
+        looked = api("worker").post("", {"origin_unit": company.team.pk, "text": WAGES})
+    with CaptureQueriesContext(connection) as without:
+        skipped = api("worker").post("?similar=false", {"origin_unit": company.team.pk, "text": WAGES})
+
+    assert looked.status_code == skipped.status_code == 201
+    assert len(looked.json()["similar"]) == 1 and skipped.json()["similar"] == []
+    assert not any("appeals_duplicateband" in q["sql"] for q in without.captured_queries)
+    assert any("appeals_duplicateband" in q["sql"] for q in with_look_up.captured_queries)
+
+
+# --- before submitting: the check while typing ------------------------------------------------------
+
+
+DESPAIR = "我们班组这个月的夜班费没有按新标准发放,工资条上看不到明细,我真的撑不下去了,家里等着用钱。"
+
+
+def test_the_check_suggests_a_category_and_flags_and_shows_open_near_duplicates_without_who(
+    api, company, personas
+):
+    first = make_appeal(unit=company.team2, by=personas.cadre, text=WAGES)
+    before = Appeal.objects.count()
+
+    response = api("worker").post("/check", {"origin_unit": company.team.pk, "text": DESPAIR})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True and body["category"] == "wages" and body["category_name"]
+    assert body["flags"] == ["distress"]
+    assert [(item["id"], item["number"]) for item in body["similar"]] == [(None, first.number)]
+    assert "赵干部" not in response.content.decode()
+    assert Appeal.objects.count() == before  # nothing is stored
+
+
+def test_the_check_hides_confidential_and_distress_appeals_from_workers_not_from_handlers(
+    api, company, personas
+):
+    secret = make_appeal(unit=company.team2, by=personas.cadre, text=WAGES, confidential=True)
+    hurting = make_appeal(unit=company.team2, by=personas.cadre, text=DESPAIR)
+
+    by_worker = api("worker").post("/check", {"origin_unit": company.team.pk, "text": DESPAIR}).json()
+    by_cadre = api("cadre").post("/check", {"origin_unit": company.team.pk, "text": DESPAIR}).json()
+
+    assert by_worker["similar"] == []
+    assert {item["id"] for item in by_cadre["similar"]} == {secret.pk, hurting.pk}
+
+
+def test_the_check_shows_published_answers(api, company, personas):
+    appeal = make_appeal(unit=company.team, by=personas.cadre, text="夜班费标准是多少?工资条上怎么看?")
+    drive(appeal, State.ANSWERED, handler=personas.cadre)
+    answer = "夜班费按新标准每班30元,工资条上列在津贴一栏。"
+    published = PublicAnswer.objects.create(
+        appeal=appeal,
+        category=Category.objects.get(code="wages"),
+        question="夜班费的新标准是多少,工资条上在哪里看?",
+        answer=answer,
+        published_by=personas.cadre,
+        search_tokens=search_tokens(normalize("夜班费的新标准是多少,工资条上在哪里看? " + answer)),
+    )
+
+    body = api("worker").post("/check", {"origin_unit": company.team.pk, "text": WAGES}).json()
+
+    assert [item["id"] for item in body["answers"]] == [published.pk]
+    assert body["answers"][0]["category"] == "wages" and "每班30元" in body["answers"][0]["answer"]
+
+
+def test_the_check_says_nothing_for_a_few_characters(api, company):
+    body = api("worker").post("/check", {"origin_unit": company.team.pk, "text": "工资"}).json()
+
+    assert body == {
+        "ready": False,
+        "category": None,
+        "category_name": None,
+        "flags": [],
+        "similar": [],
+        "answers": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("persona", "unit", "status"),
+    [
+        ("worker", "team", 200),  # own team
+        ("worker", "unit", 200),  # above it
+        ("worker", "team2", 404),  # a team that is not theirs
+        ("cadre", "team2", 200),  # records appeals there
+        ("outsider", "team", 404),
+        (None, "team", 401),
+    ],
+)
+def test_the_check_is_for_units_the_caller_may_raise_an_appeal_for(api, company, persona, unit, status):
+    response = api(persona).post("/check", {"origin_unit": getattr(company, unit).pk, "text": WAGES})
+
+    assert response.status_code == status
 
 
 # --- lists and one appeal -----------------------------------------------------------------------

@@ -10,11 +10,8 @@ it would land in logs) and is checked again on every POST. Actions taken by code
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from dataclasses import dataclass
-from functools import reduce
 
-import jieba.analyse
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +19,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, ExpressionWrapper, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -38,7 +34,7 @@ from lianxin.members import selectors as member_selectors
 from lianxin.members.models import Member
 from lianxin.org.models import Unit
 
-from .. import attachments, duplicates, rules, search, selectors, services
+from .. import attachments, duplicates, rules, selectors, services
 from ..models import OPEN_STATES, Appeal, AppealEvent, Attachment, Category, State
 from ..services import MAX_TEXT, AppealError
 from ..worker_forms import ACTION_FORMS, QaSearchForm, SubmitForm, TrackForm
@@ -139,30 +135,6 @@ def submit(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/worker/new.html", context, status=422 if posted else 200)
 
 
-def _public_answers_like(normalized: str, *, limit: int = 3) -> list:
-    """Published answers sharing the text's key words (any of them), those sharing most first."""
-    conditions = [
-        condition
-        for word in jieba.analyse.extract_tags(normalized, topK=5)
-        if len(word) > 1 and (condition := search.search_q(word)) is not None
-    ]
-    if not conditions:
-        return []
-    hits = sum(
-        (Case(When(condition, then=Value(1)), default=Value(0)) for condition in conditions),
-        start=Value(0),
-    )
-    needed = 2 if len(conditions) >= 3 else 1
-    rows = (
-        selectors.public_answer_list()
-        .filter(reduce(operator.or_, conditions))
-        .annotate(hits=ExpressionWrapper(hits, output_field=IntegerField()))
-        .filter(hits__gte=needed)
-        .order_by("-hits", "-published_at", "-id")
-    )
-    return list(rows[:limit])
-
-
 def _similar_context(text: str, unit: Unit | None, categories: list[Category]) -> dict:
     normalized = rules.normalize(text[:MAX_TEXT])
     if len(normalized) < 5:
@@ -179,7 +151,7 @@ def _similar_context(text: str, unit: Unit | None, categories: list[Category]) -
             for appeal, _score in duplicates_found
             if not (appeal.confidential or appeal.flag_distress)  # not for a coworker's eyes
         ],
-        "answers": _public_answers_like(normalized),
+        "answers": selectors.public_answers_like(normalized),
     }
 
 
