@@ -567,6 +567,9 @@ COUNTING_STATUSES = (
 class Application(models.Model):
     """One grant of aid to one beneficiary under a programme (帮扶申请 / 发放记录).
 
+    `fund` is the fund the approval reserved on (None until approved, and again after a return):
+    payment, return and reversal use it, not the programme's fund of that later moment, so a
+    programme moved to another fund keeps paying its earlier approvals from where they were promised.
     `household_key` is "f<file id>" for a hardship household, else "m<member id>". `once_key`
     (programme, household, period) is set while the application counts and the programme allows
     one per period; its unique constraint makes a second grant impossible even under concurrency.
@@ -592,6 +595,15 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="applications",
         verbose_name=_("困难档案"),
+    )
+    fund = models.ForeignKey(
+        Fund,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("支出资金"),
+        editable=False,
     )
     household_key = models.CharField(max_length=24, editable=False)
     period_key = models.CharField(_("周期"), max_length=10, editable=False)

@@ -162,7 +162,7 @@ class ApplicationOut(ApplicationListOut):
     goods: str
     file_id: int | None
     appeal_id: int | None
-    fund_id: int = Field(alias="programme.fund_id")
+    fund_id: int = Field(description="支出资金 id:审批后为预留、发放所用的资金,审批前为项目的资金")
     approved_by_name: str | None = None
     approved_at: dt.datetime | None
     paid_by_name: str | None = None
@@ -174,6 +174,10 @@ class ApplicationOut(ApplicationListOut):
     replayed: bool = Field(
         False, description="true:同一 Idempotency-Key 的重试,回答的是第一次发放的结果,没有重复发放"
     )
+
+    @staticmethod
+    def resolve_fund_id(obj) -> int:
+        return obj.fund_id or obj.programme.fund_id
 
     @staticmethod
     def resolve_member_name(obj) -> str:

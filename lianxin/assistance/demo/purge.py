@@ -31,7 +31,9 @@ def purge_demo_assistance(*, unit_ids: list[int], user_ids: list[int]) -> None:
     """Delete the assistance records of the demo's units (and anything its logins recorded)."""
     funds = Fund.objects.filter(unit_id__in=unit_ids)
     files = HardshipFile.objects.filter(Q(unit_id__in=unit_ids) | Q(opened_by_id__in=user_ids))
-    applications = Application.objects.filter(Q(unit_id__in=unit_ids) | Q(programme__fund__in=funds))
+    applications = Application.objects.filter(
+        Q(unit_id__in=unit_ids) | Q(programme__fund__in=funds) | Q(fund__in=funds)
+    )
     claims = Claim.objects.filter(Q(unit_id__in=unit_ids) | Q(plan__fund__in=funds))
     Visit.objects.filter(
         Q(unit_id__in=unit_ids) | Q(application__in=applications) | Q(file__in=files)

@@ -81,7 +81,7 @@ def application_get_for_user(*, fetched_by, application_id) -> Application:
     """One application in scope, else 404."""
     return get_object_in_scope(
         _scoped(fetched_by).select_related(
-            *LIST_RELATED, "programme__fund", "programme__unit", "file", "appeal"
+            *LIST_RELATED, "fund", "programme__fund", "programme__unit", "file", "appeal"
         ),
         pk=application_id,
     )

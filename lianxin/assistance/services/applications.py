@@ -9,11 +9,17 @@ file row) is locked while they are counted, so two concurrent records cannot bot
 cap. Once per period is also held by the unique `once_key`, cleared when an application is voided
 or reversed.
 
-Money: approval reserves the amount in the programme's fund, a return after approval releases it,
-payment consumes it (`fund_pay`), a reversal is a counter-entry (`fund_reverse`). Lock order: the
-application row, then the member and the file, then the fund. The recorder never approves; where
-the programme says so, the approver never pays. Each step writes an `ApplicationEvent` and an audit
-row in its transaction and tells the people who must act next once it has committed.
+Money: approval reserves the amount in the programme's fund of that moment and records it as
+`Application.fund`; a return after approval releases it there, payment consumes it there
+(`fund_pay`), a reversal is a counter-entry on the payment's own entry (`fund_reverse`). A programme
+moved to another fund therefore never pays or releases its earlier approvals on the new one. Lock
+order: the application row, then the member and the file, then the fund. The recorder never
+approves; where the programme says so, the approver never pays. Each step writes an
+`ApplicationEvent` and an audit row in its transaction and tells the people who must act next once
+it has committed.
+
+A member who has left the union (离会) gets no new aid (`member_require_in_union`, checked under the
+member's row lock); what was recorded before stays and goes on through its steps.
 
 Errors: `ValidationError({field: …})` for a missing or malformed field (reason, reference, amount,
 school level), `AssistanceError` (422) for a rule, `AssistanceConflict` (409) for a stale version
@@ -31,6 +37,7 @@ from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import (
@@ -44,7 +51,7 @@ from lianxin.core.models import RoleAssignment
 from lianxin.core.notifications import Message, notify
 from lianxin.core.permissions import has_unit_permission
 from lianxin.core.text import to_simplified
-from lianxin.members.models import Member
+from lianxin.members.models import Member, MemberStatus
 from lianxin.org.models import Unit
 
 from ..models import (
@@ -229,6 +236,19 @@ def _check_limits(
             )
 
 
+def member_require_in_union(member: Member, what: str) -> None:
+    """Refuse something new (`what`, a verb phrase under the context "离会后不能做的事": "登记新的帮扶",
+    "建立困难档案", …) for a member who has left the union:
+    `ValidationError` on the member field. Read the member under its row lock for a firm answer."""
+    if member.status == MemberStatus.LEFT:
+        raise ValidationError(
+            {
+                "member": _("%(name)s(%(no)s)已离会,不能%(what)s。")
+                % {"name": member.name, "no": member.member_no, "what": what}
+            }
+        )
+
+
 def _lock_beneficiary(member: Member, file: HardshipFile | None) -> tuple[Member, HardshipFile | None]:
     """Lock the member's row, then the file's, and read them fresh (the caps count under these locks)."""
     member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
@@ -243,9 +263,20 @@ def _lock_beneficiary(member: Member, file: HardshipFile | None) -> tuple[Member
 def _locked(application: Application) -> Application:
     return (
         Application.objects.select_for_update(of=("self",))
-        .select_related("programme", "programme__unit", "programme__fund", "unit", "approval_unit", "member")
+        .select_related(
+            "programme", "programme__unit", "programme__fund", "fund", "unit", "approval_unit", "member"
+        )
         .get(pk=application.pk)
     )
+
+
+def _reserving_fund(application: Application) -> Fund:
+    """The fund the approval reserved on: where the application is paid or released."""
+    if application.fund_id is None:  # approved outside the services (0005 filled the older ones)
+        raise AssistanceError(
+            _("帮扶申请 %(number)s 没有记录预留资金,无法继续。") % {"number": application.number}
+        )
+    return application.fund
 
 
 def _require_step(application: Application, to: str, verb: str) -> None:
@@ -382,6 +413,7 @@ def application_record(
         if file is None:
             file = HardshipFile.objects.filter(member=member, status=FileStatus.ACTIVE).first()
         member, file = _lock_beneficiary(member, file)
+        member_require_in_union(member, pgettext("离会后不能做的事", "登记新的帮扶"))
         _check_eligible(programme=programme, member=member, file=file, on=day)
         household = _household_key(member, file)
         period = period_key(programme.period, day)
@@ -470,9 +502,10 @@ def application_resubmit(
 
 
 def application_approve(*, actor, application: Application, version: int, note: str = "") -> Application:
-    """Approve (pending → approved): reserves the amount in the programme's fund. Needs
-    assistance.approve on `application.approval_unit`; never the recorder. `InsufficientFunds` when
-    the fund cannot cover it. Tells the treasurers (待发放) after commit."""
+    """Approve (pending → approved): reserves the amount in the programme's fund and records that
+    fund on the application (it pays from there). Needs assistance.approve on
+    `application.approval_unit`; never the recorder. `InsufficientFunds` when the fund cannot cover
+    it. Tells the treasurers (待发放) after commit."""
     with transaction.atomic():
         application = _locked(application)
         require_permission(actor, application.approval_unit, ASSISTANCE_APPROVE)
@@ -481,13 +514,14 @@ def application_approve(*, actor, application: Application, version: int, note: 
         if application.recorded_by_id == actor.pk:
             raise AssistanceError(_("登记人不能审批自己登记的帮扶申请,请由其他有审批权的人审批。"))
         programme = application.programme
-        fund_reserve(fund=programme.fund, amount=application.amount)
+        fund = fund_reserve(fund=programme.fund, amount=application.amount)
         old = application.status
         application.status = Status.APPROVED
         application.approved_by = actor
         application.approved_at = timezone.now()
-        _save(application, "status", "approved_by", "approved_at")
-        _step(application, Action.APPROVED, actor=actor, old=old, note=(note or "").strip())
+        application.fund = fund
+        _save(application, "status", "approved_by", "approved_at", "fund")
+        _step(application, Action.APPROVED, actor=actor, old=old, note=(note or "").strip(), fund=fund.pk)
         exclude = {actor.pk} if programme.payer_must_differ else set()
         _tell(
             holders(programme.unit, ASSISTANCE_PAY, exclude=exclude),
@@ -515,13 +549,22 @@ def application_return(*, actor, application: Application, version: int, reason:
         check_version(application, version)
         _require_step(application, Status.RETURNED, _("退回"))
         old = application.status
+        released = None
         if old == Status.APPROVED:
-            fund_release(fund=programme.fund, amount=application.amount)
+            released = fund_release(fund=_reserving_fund(application), amount=application.amount)
         application.status = Status.RETURNED
         application.approved_by = None
         application.approved_at = None
-        _save(application, "status", "approved_by", "approved_at")
-        _step(application, Action.RETURNED, actor=actor, old=old, note=reason)
+        application.fund = None
+        _save(application, "status", "approved_by", "approved_at", "fund")
+        _step(
+            application,
+            Action.RETURNED,
+            actor=actor,
+            old=old,
+            note=reason,
+            released_from=released.pk if released is not None else None,
+        )
         _tell(
             [application.recorded_by],
             _("已退回:帮扶申请 %(number)s(%(programme)s,%(amount)s 元)") % _describe(application),
@@ -564,7 +607,8 @@ def application_pay(
     """Record the payment (approved → paid), once per idempotency key (scope "assistance.pay").
 
     Needs assistance.pay on the programme's unit; not the approver when the programme says so.
-    The reservation is consumed by a payment entry in the programme's fund; the follow-up falls
+    The reservation is consumed by a payment entry in the fund it was made on (`Application.fund`,
+    even when the programme has since moved to another fund); the follow-up falls
     due `programme.follow_up_days` after `paid_on` (none when 0). `Outcome.target` is the
     application (fresh on a replay, `Outcome.replayed` True); the same key with other values is
     refused (`IdempotencyKeyReused`)."""
@@ -613,7 +657,7 @@ def _pay(*, actor, application: Application, version: int, reference: str, note:
                 _("“%(programme)s”要求发放人不能是审批人。") % {"programme": programme.name}
             )
         fund_pay(
-            fund=programme.fund,
+            fund=_reserving_fund(application),
             amount=application.amount,
             actor=actor,
             reference=reference,
@@ -636,6 +680,8 @@ def _pay(*, actor, application: Application, version: int, reference: str, note:
 def application_reverse(*, actor, application: Application, version: int, reason: str) -> Application:
     """Undo a payment (paid → reversed) with a counter-entry in the fund and a reason.
 
+    The counter-entry goes to the fund the payment came from (`Application.fund`), whatever fund
+    the programme uses now.
     Needs assistance.pay on the programme's unit. Both ledger entries stay; the money is back in
     the fund; the application no longer counts against caps or the period, and needs no follow-up."""
     reason = _required_text(reason, "reason", _("请写明冲正原因。"))

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lianxin.appeals.attachments import attachment_check
 from lianxin.core.audit import audit_log
@@ -45,6 +46,7 @@ from ..models import (
     Relation,
     SchoolLevel,
 )
+from .applications import member_require_in_union
 from .base import AssistanceError, check_version, next_number, require_permission
 
 CENT = Decimal("0.01")
@@ -298,7 +300,8 @@ def file_open(
         )
         raise ValidationError({"level": message})
     with transaction.atomic():
-        Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True).get()
+        member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+        member_require_in_union(member, pgettext("离会后不能做的事", "建立困难档案"))
         if HardshipFile.objects.filter(member=member, status=FileStatus.ACTIVE).exists():
             raise ValidationError({"member": _("这名职工已有在档的困难档案。")})
         file = HardshipFile.objects.create(

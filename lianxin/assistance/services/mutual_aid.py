@@ -36,6 +36,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lianxin.core.audit import audit_log
 from lianxin.core.capabilities import (
@@ -65,6 +66,7 @@ from ..models import (
     FundKind,
     MutualAidPlan,
 )
+from .applications import member_require_in_union
 from .base import AssistanceConflict, AssistanceError, check_version, next_number, require_permission
 from .funds import CENT, MAX_AMOUNT, fund_income, fund_pay, fund_release, fund_reserve, fund_reverse
 
@@ -212,10 +214,7 @@ def enrolment_add(*, actor, plan: MutualAidPlan, members: Iterable[Member], on=N
                 raise AssistanceError(
                     _("%(name)s(%(no)s)已参加这个计划。") % {"name": member.name, "no": member.member_no}
                 )
-            if member.status != MemberStatus.ACTIVE:
-                raise AssistanceError(
-                    _("%(name)s(%(no)s)已离会,不能参保。") % {"name": member.name, "no": member.member_no}
-                )
+            member_require_in_union(member, pgettext("离会后不能做的事", "参保"))
             if not _is_within(member.unit, plan.unit):
                 raise AssistanceError(
                     _("%(name)s(%(no)s)不在“%(plan)s”的范围内。")
@@ -549,6 +548,10 @@ def claim_record(
     eligible_total = sum((invoice["eligible"] for invoice in cleaned), ZERO)
     with transaction.atomic():
         enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        member_require_in_union(
+            Member.objects.select_for_update().get(pk=enrolment.member_id),
+            pgettext("离会后不能做的事", "申请互助理赔"),
+        )
         taken = _claimed_elsewhere([invoice["key"] for invoice in cleaned])
         if taken:
             raise ValidationError(_duplicate_errors(cleaned, taken))

@@ -516,7 +516,7 @@ def _timeline(application: Application) -> list:
 
 def _detail_context(request: HttpRequest, application: Application, *, bound: dict | None = None) -> dict:
     user = request.user
-    fund = application.programme.fund
+    fund = application.fund or application.programme.fund  # the reserving fund once approved
     return {
         **money_nav(user),
         **_actions_context(request, application, bound=bound),

@@ -206,6 +206,8 @@ def plan_enrol(request: HttpRequest, pk: int) -> HttpResponse:
                 done = services.enrolment_add(actor=user, plan=plan, members=[form.cleaned_data["member"]])
         except AssistanceError as exc:
             form.add_error(None, exc.message)
+        except ValidationError as exc:  # the member left the union since the form was shown
+            form.add_error(None, " ".join(exc.messages))
         else:
             total = plan.premium * len(done)
             messages.success(
