@@ -95,6 +95,22 @@ def my_pairings(*, fetched_by, on: dt.date | None = None) -> list[Pairing]:
     return rows
 
 
+def pairing_list_visible(
+    *, fetched_by, active: bool | None = True, mine: bool = False, on: dt.date | None = None
+) -> QuerySet[Pairing]:
+    """Pairings the user may open (as `pairing_get`): those in their assistance.view scope and
+    their own as the paired leader; only their own with `mine`. With `visits_done`, `last_visit`."""
+    if not fetched_by.is_authenticated:
+        return Pairing.objects.none()
+    own = Q(leader=fetched_by)
+    qs = Pairing.objects.filter(own if mine else pairing_scope_q(fetched_by) | own)
+    if active is True:
+        qs = qs.filter(ended_on__isnull=True)
+    elif active is False:
+        qs = qs.filter(ended_on__isnull=False)
+    return _with_visits(qs, _today(on)).select_related(*LIST_RELATED).order_by("-started_on", "-id")
+
+
 def pairing_get(*, fetched_by, pairing_id) -> Pairing:
     """One pairing: in the user's scope, or the user's own; else 404."""
     qs = Pairing.objects.filter(pairing_scope_q(fetched_by) | Q(leader=fetched_by))
@@ -177,3 +193,18 @@ def follow_up_application_get(*, fetched_by, application_id) -> Application:
 
 def application_follow_ups(*, application: Application) -> list[Visit]:
     return list(application.visits.select_related("visitor").order_by("-visited_on", "-id"))
+
+
+def follow_ups_missing(*, on: dt.date | None = None) -> QuerySet[Application]:
+    """Paid aid, in every unit, whose follow-up is due by `on` and not recorded: the reminder
+    job's read (no user; the recorder is told, see services/reminders.py)."""
+    return (
+        Application.objects.filter(
+            status=ApplicationStatus.PAID,
+            follow_up_due__isnull=False,
+            follow_up_due__lte=_today(on),
+            followed_up_on__isnull=True,
+        )
+        .select_related("programme", "member", "recorded_by")
+        .order_by("follow_up_due", "id")
+    )

@@ -280,9 +280,26 @@ def _follow_up(*, actor, application: Application, visited_on, notes, aid_arrive
     return visit
 
 
+BROUGHT_LIMIT = 200
+
+
+def pairing_visit_record(
+    *, actor, pairing: Pairing, visited_on: dt.date, notes: str, brought: str = "", needs: str = ""
+) -> Visit:
+    """A pairing visit as `visit_record` takes it (same rules), with what was brought (送去了什么)
+    kept on a line of its own at the end of the notes."""
+    notes = _text(notes, "notes", 2000, required=True, label=_("走访情况"))
+    brought = _text(brought, "brought", BROUGHT_LIMIT)
+    if brought:
+        notes = "\n".join((notes, _("送去:%(what)s") % {"what": brought}))
+    return visit_record(
+        actor=actor, kind=Visit.Kind.PAIRING, pairing=pairing, visited_on=visited_on, notes=notes, needs=needs
+    )
+
+
 def may_record_visit(user, pairing: Pairing) -> bool:
     """The paired leader, or a cadre with assistance.record on the pairing's unit."""
     return pairing.leader_id == user.pk or has_unit_permission(user, pairing.unit, ASSISTANCE_RECORD)
 
 
-__all__ = ["may_record_visit", "pairing_create", "pairing_end", "visit_record"]
+__all__ = ["may_record_visit", "pairing_create", "pairing_end", "pairing_visit_record", "visit_record"]
