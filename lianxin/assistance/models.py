@@ -553,7 +553,7 @@ APPLICATION_TRANSITIONS = {
     ApplicationStatus.REVERSED: set(),
     ApplicationStatus.VOIDED: set(),
 }
-"""Allowed status changes; each is one service in `services/applications.py`."""
+"""Allowed status changes; each is one service in the `services/applications/` package."""
 
 COUNTING_STATUSES = (
     ApplicationStatus.PENDING,
