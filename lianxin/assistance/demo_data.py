@@ -128,3 +128,5 @@ DONORS = [
     ("", True),
     ("能源动力厂工会", False),
 ]
+COMPANY_DONORS = [("{company}机关全体职工", False), ("", True)]
+"""The other companies' donors to their 金秋助学 campaigns ({company}: the company's short name)."""

@@ -1,20 +1,25 @@
-"""A year of assistance for the demo company, built through the services with the clock moved.
+"""A year of assistance for every demo company, built through the services with the clock moved.
 
-`build_demo_assistance` works on the first secondary company (燕山钢铁股份有限公司, where the demo's
-chairman, cadre and leader sit): the city's minimum-living standard, a relief fund and a
-mutual-aid fund with allocations and donations (a 金秋助学 campaign), the six programmes of
-`demo_data.PROGRAMMES`, hardship files (some opened from the hardship appeals, one family out of
-hardship), a year of aid under every programme, pairings of leaders with households and their
-visits, follow-ups after aid (some missing), and a mutual-aid plan with enrolments and claims.
+`build_demo_assistance` works on each secondary company of the demo group. The first
+(燕山钢铁股份有限公司, where the demo's chairman, cadre and leader sit) gets the full year: the
+city's minimum-living standard, a relief fund and a mutual-aid fund with allocations and donations
+(a 金秋助学 campaign), the six programmes of `demo_data.PROGRAMMES`, hardship files (some opened
+from the hardship appeals, one family out of hardship), a year of aid under every programme,
+pairings of leaders with households and their visits, follow-ups after aid (some missing), and a
+mutual-aid plan with enrolments and claims. The other three get the same kinds of records at about
+a third of the scale (`OTHER_SHARE`), with allocations sized to what they pay, a donation or two,
+and no links to appeals — so the group's statistics show every company.
 
 Every step goes through the services — `file_open`, `application_record/approve/pay`,
 `claim_record/approve/pay`, `visit_record`… — with the recorder, the approver and the treasurer
-different people: `cadre` records in 炼钢厂 and `bangfu` (a union officer of the company) in its
-other works, `chairman` approves (the group's chairman, or `admin`, above the illness threshold),
-`caiwu` (财务) pays. Steps run in the order of their planned moments, so each fund's entries are
-posted in time order; the rows a step writes are then moved to its moment (events, fund entries,
-approval and payment times), as the appeals demo does. Recent aid stays pending, approved or
-returned; one payment is reversed; a few follow-ups and review dates are missing or due.
+different people (see `people`): in the first company `cadre` records in 炼钢厂 and `bangfu` (a
+union officer of the company) in its other works, `chairman` approves (the group's chairman, or
+`admin`, above the illness threshold), `caiwu` (财务) pays; the others have their own three.
+Steps of all companies run in the order of their planned moments, so each fund's entries and the
+numbers of files, aid and claims follow time; the rows a step writes are then moved to its moment
+(events, fund entries, approval and payment times), as the appeals demo does. Recent aid stays
+pending, approved or returned; one payment is reversed; a few follow-ups and review dates are
+missing or due.
 
 Same seed, same `now`: the same families, aid and money.
 """
@@ -30,10 +35,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models.signals import post_save
 from django.test.utils import override_settings
+from django.utils import timezone
 
-from lianxin.core.models import AuditEvent, Role, RoleAssignment, User
-from lianxin.members.models import Member
-from lianxin.org.models import UnionBody, Unit
+from lianxin.core.models import AuditEvent
+from lianxin.org.models import Unit
 
 from .. import demo_data as data
 from ..models import (
@@ -45,13 +50,11 @@ from ..models import (
     Programme,
     Visit,
 )
+from .people import LOGIN_NAMES, company_cadres, demo_people, first_company_cadres
 from .purge import purge_demo_assistance
 
-DEMO_EMAIL_DOMAIN = "demo.lianxin.invalid"
-# (username, role code) on the first company: its union's treasurer (财务, pays aid and records
-# money in), and the officer of its assistance centre who records aid outside 炼钢厂.
-DEMO_LOGINS = [("caiwu", "treasurer"), ("bangfu", "cadre")]
-LOGIN_NAMES = [username for username, *_rest in DEMO_LOGINS]
+OTHER_SHARE = 1 / 3
+"""The scale of the other companies' year against the first company's."""
 
 __all__ = ["LOGIN_NAMES", "Summary", "build_demo_assistance", "purge_demo_assistance"]
 
@@ -73,18 +76,55 @@ class Summary:
 def build_demo_assistance(
     *, root: Unit, now: dt.datetime, seed: int, password_hash: str, scale: float = 1.0
 ) -> Summary:
-    """Write the demo company's year of assistance under `root` (the demo group)."""
-    from .builder import AssistanceBuilder
-
+    """Write every demo company's year of assistance under `root` (the demo group)."""
     quiet = {"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
     pending = len(connection.run_on_commit)
-    builder = AssistanceBuilder(root=root, now=now, seed=seed, password_hash=password_hash, scale=scale)
+    run = DemoRun(root=root, now=now, seed=seed)
     with override_settings(**quiet):
-        builder.build()
+        run.build(password_hash=password_hash, scale=scale)
     # Inside the caller's transaction the services' notifications wait for its commit: the demo's
     # history is not announced to anyone.
     del connection.run_on_commit[pending:]
-    return builder.summary
+    return run.summary
+
+
+class DemoRun:
+    """What the companies' builders share: the clock, the steps (run together, in time order), the
+    stamps, the summary and the payment keys."""
+
+    def __init__(self, *, root: Unit, now: dt.datetime, seed: int):
+        self.root, self.now, self.seed = root, now, seed
+        self.today = timezone.localdate(now)
+        self.start = self.today - dt.timedelta(days=364)
+        self.tz = timezone.get_current_timezone()
+        self.steps: list[tuple[dt.datetime, int, object]] = []
+        self.stamps = Stamps()
+        self.summary = Summary()
+        self.keys = 0
+
+    def build(self, *, password_hash: str, scale: float) -> None:
+        from .builder import AssistanceBuilder
+
+        rng = random.Random(f"{self.seed}:assistance:people")
+        users, self.summary.logins = demo_people(self.root, password_hash, rng)
+        companies = list(Unit.objects.filter(path__startswith=self.root.path, depth=2).order_by("path"))
+        cadres = [first_company_cadres(users)]
+        for index, company in enumerate(companies[1:], start=1):
+            rng = random.Random(f"{self.seed}:assistance:{index}:people")
+            made, logins = company_cadres(
+                company, index, upper=cadres[0].upper, password_hash=password_hash, rng=rng
+            )
+            cadres.append(made)
+            self.summary.logins += logins
+        ensure_standard(self.root, dt.date(self.today.year - 4, 1, 1))
+        for company, people in zip(companies, cadres, strict=False):
+            share = scale if people.index == 0 else scale * OTHER_SHARE
+            AssistanceBuilder(run=self, company=company, cadres=people, scale=share).plan()
+        with self.stamps:
+            for moment, _order, call in sorted(self.steps, key=lambda s: (s[0], s[1])):
+                self.stamps.current = moment
+                call()
+        self.stamps.write()
 
 
 STAMPED = {
@@ -135,34 +175,6 @@ class Stamps:
                 )
         for model, pk, values in self.fields:
             model.objects.filter(pk=pk).update(**values)
-
-
-def demo_people(root: Unit, password_hash: str, rng: random.Random) -> tuple[dict[str, User], list[tuple]]:
-    """The demo logins assistance needs: the existing ones, and `caiwu` and `bangfu` if missing."""
-    from lianxin.org import demo_data as org_data
-
-    users = {u.username: u for u in User.objects.filter(username__in=[
-        "admin", "chairman", "cadre", "leader", "jituan", *LOGIN_NAMES,
-    ])}  # fmt: skip
-    company = Unit.objects.filter(path__startswith=root.path, depth=2).order_by("path").first()
-    body = UnionBody.objects.filter(unit=company).first()
-    staff = list(body.staff.order_by("member_no")) if body else []
-    roles = {role.code: role for role in Role.objects.filter(code__in=["treasurer", "cadre"])}
-    logins = []
-    for index, (username, role) in enumerate(DEMO_LOGINS):
-        if username in users:
-            continue
-        member = next((m for m in staff[index:] if m.user_id is None), None)
-        name = member.name if member else org_data.person_name(rng, rng.choice("MF"), rng.randint(1975, 1992))
-        user = User(username=username, full_name=name, email=f"{username}@{DEMO_EMAIL_DOMAIN}")
-        user.password = password_hash
-        user.save()
-        if member is not None:
-            Member.objects.filter(pk=member.pk).update(user=user)
-        RoleAssignment.objects.create(user=user, unit=company, role=roles[role])
-        users[username] = user
-        logins.append((username, str(roles[role].name), company.name, name))
-    return users, logins
 
 
 def ensure_standard(root: Unit, since: dt.date) -> None:

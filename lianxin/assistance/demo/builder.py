@@ -1,7 +1,9 @@
-"""The demo's year of assistance, planned as steps at moments and run through the services in order.
+"""One demo company's year of assistance, planned as steps at moments (run by `DemoRun`, in order).
 
 See the package's docstring. A step is (moment, order, callable); the callables close over small
-plan objects (`Household`, `Aid`, `ClaimPlan`) whose records are filled in as the steps run.
+plan objects (`Household`, `Aid`, claims as dicts) whose records are filled in as the steps run.
+The first company (`cadres.index == 0`) is planned as it always was, from the same random streams;
+the others draw from their own streams and, where a count is fixed, from smaller lists.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from lianxin.org.models import Unit
 
 from .. import demo_data as data
 from ..models import (
-    EntryKind,
     FundKind,
     HardshipFile,
     Health,
@@ -34,7 +35,9 @@ from ..models import (
 from ..services import applications as money
 from ..services import files as file_services
 from ..services import mutual_aid, pairing
-from . import Stamps, Summary, create_programmes, demo_people, ensure_standard
+from . import create_programmes
+from .income import IncomePlanner
+from .people import Cadres
 
 K = ProgrammeKind
 FUNDED_SCHOOL = [SchoolLevel.JUNIOR, SchoolLevel.SENIOR, SchoolLevel.COLLEGE]
@@ -67,21 +70,30 @@ class Aid:
     reason: str = ""
     appeal: Appeal | None = None
     record: object = None
+    value: Decimal = Decimal("0.00")
 
 
-class AssistanceBuilder:
-    def __init__(self, *, root: Unit, now: dt.datetime, seed: int, password_hash: str, scale: float = 1.0):
-        self.root, self.now, self.seed, self.password_hash, self.scale = root, now, seed, password_hash, scale
-        self.today = timezone.localdate(now)
-        self.start = self.today - dt.timedelta(days=364)
-        self.steps: list[tuple[dt.datetime, int, object]] = []
-        self.stamps = Stamps()
-        self.summary = Summary()
-        self.tz = timezone.get_current_timezone()
-        self.keys = 0
+class AssistanceBuilder(IncomePlanner):
+    def __init__(self, *, run, company: Unit, cadres: Cadres, scale: float = 1.0):
+        self.run, self.company, self.cadres, self.scale = run, company, cadres, scale
+        self.index = cadres.index
+        self.root, self.now, self.seed = run.root, run.now, run.seed
+        self.today, self.start, self.tz = run.today, run.start, run.tz
+        self.steps, self.stamps, self.summary = run.steps, run.stamps, run.summary
+        self.plan_year = (
+            self.today.year if self.today >= dt.date(self.today.year, 3, 1) else self.today.year - 1
+        )
 
     def _rng(self, step: str) -> random.Random:
+        if self.index:
+            step = f"{self.index}:{step}"
         return random.Random(f"{self.seed}:assistance:{step}")
+
+    def last(self, month: int, day: int) -> dt.date:
+        """The latest `month`-`day` not after today, within the year shown (this year's once it has
+        come, else last year's): the festival, summer and school-start aid are always in the year."""
+        this = dt.date(self.today.year, month, day)
+        return max(self.start, this if this <= self.today else dt.date(self.today.year - 1, month, day))
 
     def n(self, count: int) -> int:
         return max(1, round(count * self.scale))
@@ -95,22 +107,19 @@ class AssistanceBuilder:
 
     # --- the whole ------------------------------------------------------------------------------
 
-    def build(self) -> None:
+    def plan(self) -> None:
         self._places()
-        self.users, self.summary.logins = demo_people(self.root, self.password_hash, self._rng("people"))
         self._setup()
         self._plan_households()
         self._plan_aid()
         self._plan_pairings()
         self._plan_mutual_aid()
-        self._run()
 
     def _places(self) -> None:
-        units = list(Unit.objects.filter(path__startswith=self.root.path, depth__lte=5).order_by("path"))
-        self.company = next(u for u in units if u.depth == 2)
-        works = [u for u in units if u.depth == 3 and u.path.startswith(self.company.path)]
-        self.focus = next((u for u in works if u.name == org_data.FOCUS_UNIT), works[0])
-        self.other_works = [u for u in works if u != self.focus]
+        """The company's works and the active members of their teams without a login, by works; the
+        focus works is 炼钢厂 in the first company, the one with most such members in the others."""
+        units = list(Unit.objects.filter(path__startswith=self.company.path, depth__lte=5).order_by("path"))
+        works = [u for u in units if u.depth == 3]
         by_path = {u.path: u for u in units}
         members = (
             Member.objects.filter(
@@ -124,17 +133,20 @@ class AssistanceBuilder:
             works_path = member.unit.path[: self.company.depth * Unit.steplen + Unit.steplen]
             if member.unit.level == "team" and works_path in by_path:
                 self.by_works[works_path].append(member)
-        worker = Member.objects.filter(user__username="worker").select_related("unit").first()
-        self.worker_member = worker if worker and worker.unit.path.startswith(self.focus.path) else None
+        if self.index == 0:
+            self.focus = next((u for u in works if u.name == org_data.FOCUS_UNIT), works[0])
+        else:
+            self.focus = max(works, key=lambda u: len(self.by_works[u.path]))  # the first of equals
+        self.other_works = [u for u in works if u != self.focus]
+        self.worker_member = None
+        if self.index == 0:
+            worker = Member.objects.filter(user__username="worker").select_related("unit").first()
+            self.worker_member = worker if worker and worker.unit.path.startswith(self.focus.path) else None
 
     def _setup(self) -> None:
-        users = self.users
-        self.chairman, self.cadre, self.bangfu, self.caiwu = (
-            users["chairman"], users["cadre"], users["bangfu"], users["caiwu"],
-        )  # fmt: skip
-        self.upper = users.get("jituan") or users["admin"]
-        self.leader = users.get("leader")
-        ensure_standard(self.root, dt.date(self.today.year - 4, 1, 1))
+        people = self.cadres
+        self.chairman, self.cadre, self.bangfu = people.chairman, people.cadre, people.bangfu
+        self.caiwu, self.upper, self.leader = people.caiwu, people.upper, people.leader
         name = self.company.short_name or self.company.name
         self.relief = money.fund_create(
             actor=self.chairman, unit=self.company, name=f"{name}工会帮扶救助基金"
@@ -143,57 +155,11 @@ class AssistanceBuilder:
             actor=self.chairman, unit=self.company, name=f"{name}职工互助保障基金", kind=FundKind.MUTUAL_AID
         )
         self.programmes = create_programmes(self.company, self.relief)
-        self.summary.programmes = len(self.programmes)
-        self._plan_income()
-
-    def _income(self, fund, day: dt.date, kind: str, amount: str, **extra) -> None:
-        moment = self.at(day, 10)
-
-        def run():
-            money.fund_income_record(
-                actor=self.caiwu, fund=fund, kind=kind, amount=amount, at=moment, **extra
-            )
-            if kind == EntryKind.DONATION:
-                self.summary.donations += 1
-
-        self.step(moment, run)
-
-    def _plan_income(self) -> None:
-        """Allocations to both funds; a 金秋助学 campaign in August with the donations it raised."""
-        rng = self._rng("income")
-        year = self.today.year
-        self._income(self.relief, self.start + dt.timedelta(days=5), "allocation", "150000.00",
-                     note="上级工会拨付送温暖专项资金", reference="GH-SWN-01")  # fmt: skip
-        self._income(self.relief, self.start + dt.timedelta(days=40), "allocation", "200000.00",
-                     note="行政拨付年度帮扶资金", reference="XZ-BF-01")  # fmt: skip
-        self._income(self.relief, max(self.start, dt.date(year, 6, 28)), "allocation", "80000.00",
-                     note="上级工会拨付金秋助学资金", reference="GH-JQ-01")  # fmt: skip
-        self._income(self.mutual_fund, max(self.start, dt.date(year, 1, 5)), "allocation", "150000.00",
-                     note="工会补贴互助保障基金", reference="GH-HZ-01")  # fmt: skip
-        campaign_start = min(dt.date(year, 8, 1), self.today - dt.timedelta(days=30))
-        holder = {}
-
-        def open_campaign():
-            holder["campaign"] = money.campaign_create(
-                actor=self.chairman, unit=self.company, fund=self.relief, name=f"{year}年金秋助学爱心捐款",
-                purpose="资助困难职工家庭子女上学", goal="100000.00",
-                starts_on=campaign_start, ends_on=campaign_start + dt.timedelta(days=30),
-            )  # fmt: skip
-
-        self.step(self.at(campaign_start, 8), open_campaign)
-        for index, (donor, anonymous) in enumerate(data.DONORS):
-            day = campaign_start + dt.timedelta(days=2 + index * 2)
-            amount = f"{rng.choice([2000, 3000, 5000, 8000, 10000, 20000])}.00"
-
-            def give(day=day, amount=amount, donor=donor, anonymous=anonymous):
-                money.fund_income_record(
-                    actor=self.caiwu, fund=self.relief, kind="donation", amount=amount, donor=donor,
-                    donor_anonymous=anonymous, campaign=holder["campaign"], at=self.at(day, 15),
-                    note="金秋助学爱心捐款",
-                )  # fmt: skip
-                self.summary.donations += 1
-
-            self.step(self.at(day, 15), give)
+        self.summary.programmes += len(self.programmes)
+        if self.index == 0:
+            self._plan_income()
+        else:
+            self._plan_smaller_income()
 
     # --- hardship files -------------------------------------------------------------------------
 
@@ -297,6 +263,9 @@ class AssistanceBuilder:
         self.exiting = exiting
 
     def _hardship_appeals(self) -> list[Appeal]:
+        """The first company's hardship appeals of the year (the others' aid is not linked to appeals)."""
+        if self.index:
+            return []
         return list(
             Appeal.objects.filter(
                 category__code="hardship", member__isnull=False, is_anonymous=False,
@@ -340,7 +309,7 @@ class AssistanceBuilder:
         self.granted: dict[tuple, Decimal] = defaultdict(Decimal)
         self.household_of = {h.member.pk: h for h in self.households}
         active = self.households
-        festival_day = max(self.start, dt.date(year, 1, 15))
+        festival_day = self.last(1, 15)
         for h in active:
             if h.opened_on < festival_day:
                 amount = {Level.DEEP: "2000.00", Level.ACCIDENT: "1500.00"}.get(h.level, "1000.00")
@@ -351,8 +320,11 @@ class AssistanceBuilder:
                     amount=amount,
                 )
         for h in (h for h in active if h.level == Level.DEEP):
-            for quarter_day in (dt.date(year, 4, 10), dt.date(year, 7, 10), dt.date(year, 10, 12)):
-                if h.opened_on < quarter_day <= self.today - dt.timedelta(days=10):
+            quarters = [dt.date(y, m, d) for y in (year - 1, year) for m, d in ((4, 10), (7, 10), (10, 12))]
+            for quarter_day in quarters:
+                if self.start <= quarter_day and h.opened_on < quarter_day <= self.today - dt.timedelta(
+                    days=10
+                ):
                     self._aid(p[K.ROUTINE_VISIT], h, quarter_day + dt.timedelta(days=rng.randint(0, 20)))
         for h in (h for h in active if "serious_illness" in h.causes):
             day = max(
@@ -363,7 +335,7 @@ class AssistanceBuilder:
                 who = rng.choice(data.WHO)
                 reason = data.REASONS[K.SERIOUS_ILLNESS].format(who=who, illness=rng.choice(data.ILLNESSES))
                 self._aid(p[K.SERIOUS_ILLNESS], h, day, amount=amount, reason=reason)
-        school_day = max(self.start, dt.date(year, 8, 25))
+        school_day = self.last(8, 25)
         cap = p[K.SCHOOL_AID].cap_per_household_year
         amounts = p[K.SCHOOL_AID].amounts_by_school_level
         for h in active:
@@ -379,7 +351,7 @@ class AssistanceBuilder:
                 reason = data.REASONS[K.EMERGENCY].format(event="汛期房屋进水受损")
                 self._aid(p[K.EMERGENCY], h, day, amount="3000.00", reason=reason)
         self._plan_appeal_aid(rng)
-        summer = max(self.start, dt.date(year, 7, 8))
+        summer = self.last(7, 8)
         frontline = [m for m in self.by_works[self.focus.path] if m.job not in ("工会主席", "厂长")]
         for member in rng.sample(frontline, min(self.n(60), len(frontline))):
             if summer <= self.today:
@@ -404,7 +376,8 @@ class AssistanceBuilder:
             )
         day = min(max(day, self.start + dt.timedelta(days=10)), self.today)  # after the first allocation
         household = household or self.household_of.get(member.pk)
-        if not self._fits(programme, member, household, day, amount, school_level):
+        value = self._fits(programme, member, household, day, amount, school_level)
+        if value is None:
             return None
         aid = Aid(
             programme,
@@ -418,16 +391,16 @@ class AssistanceBuilder:
             reason,
             appeal,
         )
-        aid.goods = goods
+        aid.goods, aid.value = goods, value
         self.aids.append(aid)
         return aid
 
-    def _fits(self, programme, member, household, day: dt.date, amount, school_level: str) -> bool:
-        """Whether the programme's rules let this aid through — once per period, the caps per person
-        and household per year — counting everything planned before it (the services would refuse
-        the rest). A family that left hardship gets nothing after."""
+    def _fits(self, programme, member, household, day: dt.date, amount, school_level: str) -> Decimal | None:
+        """The aid's amount if the programme's rules let it through — once per period, the caps per
+        person and household per year — counting everything planned before it (the services would
+        refuse the rest), else None. A family that left hardship gets nothing after."""
         if household is not None and household is self.exiting and day >= self.exit_day:
-            return False
+            return None
         if amount:
             value = Decimal(amount)
         elif school_level:
@@ -437,7 +410,7 @@ class AssistanceBuilder:
         home = f"h{id(household)}" if household is not None else f"m{member.pk}"
         once = (programme.pk, home, money.period_key(programme.period, day))
         if programme.once_per_period and once in self.once_used:
-            return False
+            return None
         caps = [
             (cap, (programme.pk, key, day.year))
             for cap, key in (
@@ -447,11 +420,11 @@ class AssistanceBuilder:
             if cap is not None
         ]
         if any(self.granted[key] + value > cap for cap, key in caps):
-            return False
+            return None
         self.once_used.add(once)
         for _cap, key in caps:
             self.granted[key] += value
-        return True
+        return value
 
     def _plan_appeal_aid(self, rng) -> None:
         """Aid started from hardship appeals ("start assistance" on the appeal): illness or emergency."""
@@ -478,7 +451,8 @@ class AssistanceBuilder:
 
     def _plan_recent(self, rng) -> None:
         """The last weeks' aid still moving: waiting for approval or payment, returned, voided, and
-        one payment reversed (a bank returned it)."""
+        one payment reversed (a bank returned it). A smaller company has one waiting for approval,
+        one for payment and one returned."""
         p = self.programmes
         quiet = {"serious_illness", "disaster", "accident"}
         choices = [
@@ -494,6 +468,8 @@ class AssistanceBuilder:
             ("approved", p[K.SERIOUS_ILLNESS], "4000.00", 5), ("returned", p[K.SERIOUS_ILLNESS], "20000.00", 6),
             ("voided", p[K.EMERGENCY], "1000.00", 9), ("reversed", p[K.EMERGENCY], "2500.00", 30),
         ]  # fmt: skip
+        if self.index:
+            recent = [recent[0], recent[3], recent[5]]
         picks = rng.sample(choices, min(len(recent), len(choices)))
         if not picks:
             return
@@ -576,10 +552,11 @@ class AssistanceBuilder:
         )
 
     def _pay(self, aid: Aid, moment: dt.datetime) -> None:
-        self.keys += 1
+        self.run.keys += 1
+        key = self.run.keys
         outcome = money.application_pay(
             actor=self.caiwu, application=aid.record, version=aid.record.version,
-            reference=f"YH{moment:%Y%m%d}{self.keys:04d}", idempotency_key=f"demo-pay-{self.keys}",
+            reference=f"YH{moment:%Y%m%d}{key:04d}", idempotency_key=f"demo-pay-{key}",
             paid_on=timezone.localdate(moment),
         )  # fmt: skip
         aid.record = outcome.target
@@ -607,7 +584,8 @@ class AssistanceBuilder:
 
     def _plan_pairings(self) -> None:
         """The works' director (`leader`) with four deep households of 炼钢厂, one of them behind on
-        visits; the company's chairman with two households elsewhere."""
+        visits; the company's chairman with two households elsewhere (in the other companies, which
+        have no `leader`, the union's approver with two households, the second behind)."""
         rng = self._rng("pairings")
         focus = [h for h in self.households if h.recorder is self.cadre and h is not self.exiting]
         others = [h for h in self.households if h.recorder is self.bangfu and h is not self.exiting]
@@ -647,10 +625,12 @@ class AssistanceBuilder:
     # --- mutual aid -----------------------------------------------------------------------------
 
     def _plan_mutual_aid(self) -> None:
-        """This year's hospitalisation plan: the focus works enrols everyone, the other works a share;
-        claims through the year, most paid, one waiting, one returned for a missing invoice."""
+        """This year's hospitalisation plan (last year's in January and February, before this year's
+        has claims): the focus works enrols everyone (in a smaller company, a share of it), the other
+        works a share; claims through the year, most paid, one waiting, one returned for a missing
+        invoice."""
         rng = self._rng("mutual")
-        year = self.today.year
+        year = self.plan_year
         starts, ends = dt.date(year, 1, 1), dt.date(year, 12, 31)
         holder = {}
         created = self.at(max(self.start, dt.date(year, 1, 3)), 9)
@@ -681,14 +661,13 @@ class AssistanceBuilder:
         for actor, members in groups:
             if members:
                 self.step(self.at(enrol_day, 10), lambda actor=actor, members=members: enrol(actor, members))
-        claimants = rng.sample(
+        self.claimants = claimants = rng.sample(
             [m for _a, ms in groups for m in ms], min(self.n(14), sum(len(ms) for _a, ms in groups))
         )
+        last = min(self.today, ends)  # stays end within the plan's cover
         hospitals = ["唐山市工人医院", "开滦总医院", "唐山市人民医院", "华北理工大学附属医院"]
         for index, member in enumerate(claimants):
-            admitted = enrol_day + dt.timedelta(
-                days=rng.randint(10, max(11, (self.today - enrol_day).days - 25))
-            )
+            admitted = enrol_day + dt.timedelta(days=rng.randint(10, max(11, (last - enrol_day).days - 25)))
             days = rng.randint(4, 15)
             total = Decimal(rng.randrange(4000, 26000, 100))
             eligible = (total * Decimal("0.8")).quantize(Decimal("1.00"))
@@ -702,7 +681,7 @@ class AssistanceBuilder:
                 else "paid"
             )
             if fate != "paid":
-                admitted = self.today - dt.timedelta(days=days + 8)
+                admitted = last - dt.timedelta(days=days + 8)
             invoices = [{"invoice_no": f"{13000000 + member.pk * 10 + 1}", "issued_on": admitted + dt.timedelta(days=days),
                          "total": str(total), "eligible": str(eligible)}]  # fmt: skip
             claim = {
@@ -753,10 +732,11 @@ class AssistanceBuilder:
         paid_on = min(decided + dt.timedelta(days=3), self.today)
 
         def pay():
-            self.keys += 1
+            self.run.keys += 1
+            key = self.run.keys
             outcome = mutual_aid.claim_pay(
                 actor=self.caiwu, claim=state["claim"], version=state["claim"].version,
-                reference=f"YH{paid_on:%Y%m%d}{self.keys:04d}", idempotency_key=f"demo-claim-{self.keys}",
+                reference=f"YH{paid_on:%Y%m%d}{key:04d}", idempotency_key=f"demo-claim-{key}",
             )  # fmt: skip
             state["claim"] = outcome.target
             self.stamps.set(state["claim"], paid_on=paid_on, paid_at=self.at(paid_on, 15))
@@ -765,12 +745,3 @@ class AssistanceBuilder:
 
     def _claim_approver(self, claim):
         return self.upper if claim.approval_unit_id != self.company.pk else self.chairman
-
-    # --- running --------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        with self.stamps:
-            for moment, _order, call in sorted(self.steps, key=lambda s: (s[0], s[1])):
-                self.stamps.current = moment
-                call()
-        self.stamps.write()
