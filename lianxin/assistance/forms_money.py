@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.core.text import to_simplified
-from lianxin.members.forms import BootstrapForm, UnitChoiceField
+from lianxin.members.forms import BootstrapForm, UnitChoiceField, pick_member
 
 from .models import Campaign, EntryKind, Fund, Programme, SchoolLevel
 from .selectors.applications import ApplicationFilters
@@ -158,17 +157,7 @@ class ApplicationForm(BootstrapForm):
         text = (self.cleaned_data.get("member") or "").strip()
         if not text:
             return None
-        found = self.member_lookup(text)
-        if len(found) == 1:
-            return found[0]
-        name = to_simplified(text)
-        exact = [member for member in found if member.member_no == text or member.name == name]
-        if len(exact) == 1:
-            return exact[0]
-        if not found:
-            raise ValidationError(_("在您的范围内没有找到这名会员。"))
-        listed = "、".join(f"{member.name}({member.member_no})" for member in found[:5])
-        raise ValidationError(_("找到多名会员:%(names)s。请输入会员号。") % {"names": listed})
+        return pick_member(self.member_lookup(text), text, not_found=_("在您的范围内没有找到这名会员。"))
 
     def clean_on(self):
         value = self.cleaned_data.get("on")

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.core.text import to_simplified
 from lianxin.org.models import Unit
 
 from .models import EmploymentType, Gender, MemberStatus
@@ -55,6 +56,22 @@ def unit_choices(units: list[Unit], *, blank: str | None = None) -> list[tuple[s
     choices = [("", blank)] if blank is not None else []
     choices += [(str(unit.pk), "\u3000" * (unit.depth - top) + unit.name) for unit in units]
     return choices
+
+
+def pick_member(found: list, text: str, *, not_found: str):
+    """The one member meant by `text` (a member number or a name, simplified or traditional) among
+    `found`, what a scoped look-up returned for it: the only one, else the one whose number or name
+    is exactly `text`. `ValidationError` with `not_found`, or listing up to five when several match."""
+    if len(found) == 1:
+        return found[0]
+    name = to_simplified(text)
+    exact = [member for member in found if member.member_no == text or member.name == name]
+    if len(exact) == 1:
+        return exact[0]
+    if not found:
+        raise ValidationError(not_found)
+    listed = "、".join(f"{member.name}({member.member_no})" for member in found[:5])
+    raise ValidationError(_("找到多名会员:%(names)s。请输入会员号。") % {"names": listed})
 
 
 class UnitChoiceField(forms.ChoiceField):

@@ -12,19 +12,16 @@ with the same key answers 200 with the first payment and `"replayed": true`, nev
 the same key with another body answers 422. Money is a string with two decimals.
 """
 
-import functools
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router, Status
+from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
 from lianxin.appeals.selectors import appeal_get
-from lianxin.core.api import ERRORS, ErrorOut, Pagination, error_body
+from lianxin.core.api import ERRORS, Pagination
 from lianxin.core.audit import access_log, target_of
 from lianxin.core.capabilities import ASSISTANCE_VIEW
-from lianxin.core.idempotency import IdempotencyKeyReused, IdempotencyResultLost
 from lianxin.core.permissions import get_object_in_scope, scope_q
 from lianxin.org.models import Unit
 
@@ -33,7 +30,8 @@ from ..models import Application
 from ..selectors import applications as selectors
 from ..selectors.files import file_get, member_for_file
 from ..selectors.funds import fund_get_for_user
-from ..services import AssistanceConflict, AssistanceError, InsufficientFunds, programmes
+from ..services import programmes
+from .common import ACTION_PATH, WITH_CONFLICTS, answers_domain_errors, pay_key_missing
 from .schemas_money import (
     ApplicationAction,
     ApplicationActionIn,
@@ -47,32 +45,6 @@ from .schemas_money import (
 )
 
 router = Router()
-
-PAY_KEY_PATH = "header.Idempotency-Key"
-ACTION_PATH = Path(..., description="要执行的操作")
-WITH_CONFLICTS = {**ERRORS, 409: ErrorOut}
-
-
-def answers_domain_errors(view):
-    """The services' domain errors in the one error shape: 409 for a conflict, else 422."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except AssistanceConflict as exc:
-            return Status(409, error_body("conflict", exc.message))
-        except InsufficientFunds as exc:
-            return Status(422, error_body("insufficient_funds", exc.message))
-        except AssistanceError as exc:
-            return Status(422, error_body("not_possible", exc.message))
-        except IdempotencyKeyReused as exc:
-            errors = [{"path": PAY_KEY_PATH, "message": exc.message}]
-            return Status(422, error_body("idempotency_key_reused", exc.message, errors))
-        except IdempotencyResultLost as exc:
-            return Status(409, error_body("conflict", exc.message))
-
-    return wrapper
 
 
 def view_unit(user, unit_id: int) -> Unit:
@@ -285,9 +257,7 @@ def application_act(
     user = request.user
     application = selectors.application_get_for_user(fetched_by=user, application_id=application_id)
     if action == "pay" and not idempotency_key:
-        message = _("登记发放须带 Idempotency-Key 请求头,重试时用同一个值,才不会重复发放。")
-        errors = [{"path": PAY_KEY_PATH, "message": message}]
-        return Status(422, error_body("invalid", message, errors))
+        return pay_key_missing(_("登记发放须带 Idempotency-Key 请求头,重试时用同一个值,才不会重复发放。"))
     replayed = _act(action, application, user, body, idempotency_key)
     application = _detail(user, application_id)
     application.replayed = replayed

@@ -7,15 +7,13 @@ anything outside the caller's scope; 403 for a step on a visible file that is no
 to take.
 """
 
-import functools
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from lianxin.core.api import ERRORS, ErrorOut, Pagination, error_body
+from lianxin.core.api import ERRORS, Pagination
 from lianxin.core.audit import access_log, target_of
 from lianxin.core.capabilities import ASSISTANCE_VIEW
 from lianxin.core.permissions import get_object_in_scope, scope_q
@@ -24,28 +22,12 @@ from lianxin.org.models import Unit
 from ..models import HardshipFile
 from ..selectors import files as selectors
 from ..services import files as services
-from ..services.base import AssistanceConflict, AssistanceError
+from .common import WITH_CONFLICTS, answers_domain_errors
 from .schemas_files import ExitIn, FileFiltersIn, FileIn, FileListOut, FileOut, ReviewIn
 
 router = Router(tags=["assistance"])
 
-WITH_CONFLICTS = {**ERRORS, 409: ErrorOut}
 DETAIL_FIELDS = ["member", "persons", "incomes", "address", "situation", "documents"]
-
-
-def _answers_domain_errors(view):
-    """The services' domain errors in the one error shape: 409 for a conflict, else 422."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except AssistanceConflict as exc:
-            return Status(409, error_body("conflict", exc.message))
-        except AssistanceError as exc:
-            return Status(422, error_body("not_possible", exc.message))
-
-    return wrapper
 
 
 def _detail(request: HttpRequest, file: HardshipFile) -> HardshipFile:
@@ -91,7 +73,7 @@ def file_list(request: HttpRequest, filters: Query[FileFiltersIn]):
 
 
 @router.post("/files", response={201: FileOut, **WITH_CONFLICTS}, summary="Open a hardship file")
-@_answers_domain_errors
+@answers_domain_errors
 def file_open(request: HttpRequest, payload: FileIn):
     user = request.user
     errors = {}
@@ -132,7 +114,7 @@ def file_detail(request: HttpRequest, file_id: int):
     response={200: FileOut, **WITH_CONFLICTS},
     summary="The yearly review: the household as found, the level, the next review a year on",
 )
-@_answers_domain_errors
+@answers_domain_errors
 def file_review(request: HttpRequest, file_id: int, payload: ReviewIn):
     file = selectors.file_get(fetched_by=request.user, file_id=file_id)
     file = services.file_review(
@@ -155,7 +137,7 @@ def file_review(request: HttpRequest, file_id: int, payload: ReviewIn):
     response={200: FileOut, **WITH_CONFLICTS},
     summary="The family leaves hardship (脱困), with the reason",
 )
-@_answers_domain_errors
+@answers_domain_errors
 def file_exit(request: HttpRequest, file_id: int, payload: ExitIn):
     file = selectors.file_get(fetched_by=request.user, file_id=file_id)
     file = services.file_exit(

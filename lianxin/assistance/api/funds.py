@@ -19,7 +19,7 @@ from lianxin.core.api import ERRORS, Pagination
 
 from .. import services
 from ..selectors import funds as selectors
-from .applications import WITH_CONFLICTS, answers_domain_errors
+from .common import WITH_CONFLICTS, answers_domain_errors
 from .schemas_money import FundEntryOut, FundOut, IncomeIn, LedgerFiltersIn
 
 router = Router()

@@ -12,22 +12,19 @@ retry with the same key answers 200 with the first payment and `"replayed": true
 one; the same key with another body answers 422.
 """
 
-import functools
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router, Status
+from ninja import Header, Query, Router, Status
 from ninja.pagination import paginate
 
-from lianxin.core.api import ERRORS, ErrorOut, Pagination, error_body
+from lianxin.core.api import ERRORS, Pagination
 from lianxin.core.audit import access_log, target_of
-from lianxin.core.idempotency import IdempotencyKeyReused, IdempotencyResultLost
 
 from ..models import Claim, Enrolment
 from ..selectors import mutual_aid as selectors
 from ..services import mutual_aid as services
-from ..services.base import AssistanceConflict, AssistanceError, InsufficientFunds
+from .common import ACTION_PATH, WITH_CONFLICTS, answers_domain_errors, pay_key_missing
 from .schemas_mutual import (
     ClaimAction,
     ClaimActionIn,
@@ -40,33 +37,6 @@ from .schemas_mutual import (
 )
 
 router = Router()
-
-PAY_KEY_PATH = "header.Idempotency-Key"
-ACTION_PATH = Path(..., description="要执行的操作")
-WITH_CONFLICTS = {**ERRORS, 409: ErrorOut}
-
-
-def _answers_domain_errors(view):
-    """The services' domain errors in the one error shape: 409 for a conflict, else 422."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except AssistanceConflict as exc:
-            return Status(409, error_body("conflict", exc.message))
-        except InsufficientFunds as exc:
-            return Status(422, error_body("insufficient_funds", exc.message))
-        except AssistanceError as exc:
-            return Status(422, error_body("not_possible", exc.message))
-        except IdempotencyKeyReused as exc:
-            errors = [{"path": PAY_KEY_PATH, "message": exc.message}]
-            return Status(422, error_body("idempotency_key_reused", exc.message, errors))
-        except IdempotencyResultLost as exc:
-            return Status(409, error_body("conflict", exc.message))
-
-    return wrapper
-
 
 # --- plans -------------------------------------------------------------------------------------------
 
@@ -151,7 +121,7 @@ def _enrolment(user, payload: ClaimIn) -> Enrolment:
     response={201: ClaimOut, **WITH_CONFLICTS},
     summary="Record a claim with its invoices; the benefit follows the plan's rules",
 )
-@_answers_domain_errors
+@answers_domain_errors
 def claim_create(request: HttpRequest, payload: ClaimIn):
     user = request.user
     claim = services.claim_record(
@@ -207,7 +177,7 @@ def _act(action: str, claim: Claim, user, body: ClaimActionIn, key: str | None) 
         "Always send the version you read: 409 when someone else acted first."
     ),
 )
-@_answers_domain_errors
+@answers_domain_errors
 def claim_act(
     request: HttpRequest,
     claim_id: int,
@@ -224,9 +194,7 @@ def claim_act(
     user = request.user
     claim = selectors.claim_get(fetched_by=user, claim_id=claim_id)
     if action == "pay" and not idempotency_key:
-        message = _("赔付须带 Idempotency-Key 请求头,重试时用同一个值,才不会重复赔付。")
-        errors = [{"path": PAY_KEY_PATH, "message": message}]
-        return Status(422, error_body("invalid", message, errors))
+        return pay_key_missing(_("赔付须带 Idempotency-Key 请求头,重试时用同一个值,才不会重复赔付。"))
     replayed = _act(action, claim, user, body, idempotency_key)
     claim = _detail(user, claim_id)
     claim.replayed = replayed

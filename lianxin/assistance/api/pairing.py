@@ -11,8 +11,6 @@ the pairing began). 404 for a pairing outside the caller's scope; 403 for a visi
 pairing that is not the caller's to record.
 """
 
-import functools
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,13 +18,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from lianxin.core.api import ERRORS, Pagination, error_body
+from lianxin.core.api import ERRORS, Pagination
 from lianxin.core.audit import access_log, target_of
 
 from ..models import Pairing
 from ..selectors import pairing as selectors
 from ..services import pairing as services
-from ..services.base import AssistanceError
+from .common import answers_domain_errors
 from .schemas_pairing import PairingFiltersIn, PairingListOut, PairingOut, PairingVisitIn, PairingVisitOut
 
 router = Router()
@@ -41,19 +39,6 @@ class ListPagination(Pagination):
         if isinstance(queryset, list):
             return len(queryset)
         return super()._items_count(queryset)
-
-
-def _answers_domain_errors(view):
-    """The services' domain errors in the one error shape: 422 `not_possible`."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except AssistanceError as exc:
-            return Status(422, error_body("not_possible", exc.message))
-
-    return wrapper
 
 
 @router.get(
@@ -107,7 +92,7 @@ def pairing_detail(request: HttpRequest, pairing_id: int):
     response={201: PairingVisitOut, **ERRORS},
     summary="Record a visit: the paired leader, or a cadre on the leader's behalf",
 )
-@_answers_domain_errors
+@answers_domain_errors
 def pairing_visit_create(request: HttpRequest, pairing_id: int, payload: PairingVisitIn):
     user = request.user
     pairing = selectors.pairing_get(fetched_by=user, pairing_id=pairing_id)

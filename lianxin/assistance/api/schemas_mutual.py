@@ -17,7 +17,7 @@ from pydantic import Field, PlainSerializer, WithJsonSchema
 from lianxin.core.text import mask_name
 
 from ..models import ClaimStatus
-from .schemas_money import EARLIEST, LATEST, Money, MoneyIn
+from .schemas_money import EARLIEST, LATEST, ApplicationEventOut, Money, MoneyIn
 
 Rate = Annotated[
     Decimal,
@@ -128,18 +128,8 @@ class InvoiceOut(Schema):
     eligible: Money
 
 
-class ClaimEventOut(Schema):
-    action: str
-    action_label: str = Field(alias="get_action_display")
-    from_status: str
-    to_status: str
-    actor_name: str
-    at: dt.datetime
-    note: str
-
-    @staticmethod
-    def resolve_actor_name(obj) -> str:
-        return obj.actor.display_name
+class ClaimEventOut(ApplicationEventOut):
+    """A claim's step: the same fields as an application's (its own name in the OpenAPI document)."""
 
 
 class ClaimOut(ClaimListOut):
