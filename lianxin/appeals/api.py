@@ -30,15 +30,14 @@ from ninja.pagination import paginate
 
 from lianxin.core import crypto
 from lianxin.core.api import ERRORS, ErrorOut, Pagination, error_body
-from lianxin.core.capabilities import APPEALS_RECORD, APPEALS_VIEW
+from lianxin.core.capabilities import APPEALS_VIEW
 from lianxin.core.idempotency import (
     IdempotencyKeyReused,
     IdempotencyResultLost,
     fingerprint_of,
     idempotent,
 )
-from lianxin.core.permissions import get_object_in_scope, has_unit_permission, scope_paths, scope_q
-from lianxin.members.models import Member
+from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
 from lianxin.members.selectors import member_get
 from lianxin.org.models import Unit
 
@@ -188,20 +187,6 @@ def _similar(user, found: list[tuple[Appeal, float]]) -> list[dict]:
     ]
 
 
-def _check_unit(user, unit_id: int) -> Unit:
-    """A unit the caller may raise an appeal for: their own unit or one above it, or a unit where
-    they record appeals. 404 for any other."""
-    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
-    if unit is None:
-        raise Http404
-    own = Member.objects.filter(user=user).select_related("unit").first()
-    if own is not None and own.unit.path.startswith(unit.path):
-        return unit
-    if has_unit_permission(user, unit, APPEALS_RECORD):
-        return unit
-    raise Http404
-
-
 @router.post(
     "/check",
     response={200: CheckOut, **ERRORS},
@@ -210,7 +195,7 @@ def _check_unit(user, unit_id: int) -> Unit:
 def appeal_check(request: HttpRequest, payload: CheckIn):
     """What the phone shows while the worker types (the web form's 先查一查). Nothing is stored.
     A client that showed this may submit with `?similar=false`."""
-    unit = _check_unit(request.user, payload.origin_unit)
+    unit = selectors.intake_unit_get(fetched_by=request.user, unit_id=payload.origin_unit)
     normalized = rules.normalize(payload.text)
     if len(normalized) < MIN_CHECK_TEXT:
         return {"ready": False}

@@ -31,8 +31,9 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from lianxin.core.capabilities import APPEALS_HANDLE, APPEALS_SUPERVISE, APPEALS_VIEW
-from lianxin.core.permissions import get_object_in_scope, scope_paths, scope_q
+from lianxin.core.capabilities import APPEALS_HANDLE, APPEALS_RECORD, APPEALS_SUPERVISE, APPEALS_VIEW
+from lianxin.core.permissions import get_object_in_scope, has_unit_permission, scope_paths, scope_q
+from lianxin.members.models import Member
 from lianxin.org.models import Unit
 
 from . import search, stats
@@ -192,6 +193,20 @@ def worklist_counts(*, fetched_by) -> dict[str, int]:
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+def intake_unit_get(*, fetched_by, unit_id: int) -> Unit:
+    """A unit the user may raise an appeal for: their own unit or one above it (a worker may name a
+    higher one, so as not to be recognised), or a unit where they record appeals. 404 otherwise."""
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise Http404
+    own = Member.objects.filter(user=fetched_by).select_related("unit").first()
+    if own is not None and own.unit.path.startswith(unit.path):
+        return unit
+    if has_unit_permission(fetched_by, unit, APPEALS_RECORD):
+        return unit
+    raise Http404
 
 
 def appeal_get(*, fetched_by, appeal_id) -> Appeal:
